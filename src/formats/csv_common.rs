@@ -1,0 +1,1 @@
+//! (to be written) Delimiter detection and header mapping shared by the CSV formats.

@@ -1,0 +1,114 @@
+//! Recognises a file's kind by its content (SPEC §2): XML namespace, MT940 tags, CSV header.
+
+use super::{encoding, Content, Format, ParseOptions, ParsedFile, Problem};
+
+/// Sniffs the format from the first bytes of a file.
+pub fn sniff(bytes: &[u8]) -> Format {
+    let head = &bytes[..bytes.len().min(4096)];
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let trimmed = trim_ascii_start(body);
+    if trimmed.starts_with(b"<") {
+        let text = String::from_utf8_lossy(head);
+        if let Some(version) = namespace_version(&text, "camt.053.") {
+            return Format::Camt053(version);
+        }
+        if let Some(version) = namespace_version(&text, "pain.001.") {
+            return Format::Pain001(version);
+        }
+        return Format::Unknown;
+    }
+    let text = encoding::decode(head);
+    if looks_like_mt940(&text) {
+        return Format::Mt940;
+    }
+    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_ascii_lowercase();
+    let names: Vec<String> =
+        header.split([',', ';']).map(|h| h.trim().trim_matches('"').trim().to_owned()).collect();
+    let has = |n: &str| names.iter().any(|h| h == n);
+    if has("lote") && has("referencia") {
+        Format::PaymentsCsv
+    } else if has("saldo") && (has("abono") || has("cargo")) {
+        Format::StatementCsv
+    } else if has("dni") && has("estado") && has("grupo") {
+        Format::RosterCsv
+    } else {
+        Format::Unknown
+    }
+}
+
+/// Parses any supported file, choosing the parser by content.
+pub fn parse_any(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
+    let format = sniff(bytes);
+    match &format {
+        Format::Camt053(_) => super::camt053::parse(bytes, options),
+        Format::Pain001(_) => super::pain001::parse(bytes, options),
+        Format::Mt940 => super::mt940::parse(&encoding::decode(bytes), options),
+        Format::RosterCsv => super::roster_csv::parse(&encoding::decode(bytes), options),
+        Format::PaymentsCsv => super::payments_csv::parse(&encoding::decode(bytes), options),
+        Format::StatementCsv => super::statement_csv::parse(&encoding::decode(bytes), options),
+        Format::Unknown => ParsedFile {
+            format,
+            content: Content::Nothing,
+            problems: vec![Problem::in_file(
+                "",
+                if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                    "the file is empty".to_owned()
+                } else {
+                    "unknown file kind: not a roster, payment batch or statement in a supported format (CSV, camt.053, pain.001, MT940)".to_owned()
+                },
+            )],
+        },
+    }
+}
+
+fn trim_ascii_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// Finds `urn:iso:std:iso:20022:tech:xsd:camt.053.001.02` and returns `001.02`.
+fn namespace_version(text: &str, marker: &str) -> Option<String> {
+    let at = text.find(&format!("xsd:{marker}"))? + 4 + marker.len();
+    let version: String = text[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let version = version.trim_end_matches('.').to_owned();
+    (!version.is_empty()).then_some(version)
+}
+
+/// MT940: a block wrapper `{1:` or tags `:20:` and `:25:` at line starts.
+fn looks_like_mt940(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with("{1:") || t.starts_with("{4:") {
+        return true;
+    }
+    let mut tags = text.lines().map(str::trim_start).filter(|l| l.starts_with(':'));
+    tags.any(|l| l.starts_with(":20:") || l.starts_with(":25:"))
+        && text.lines().any(|l| {
+            l.trim_start().starts_with(":60F:")
+                || l.trim_start().starts_with(":60M:")
+                || l.trim_start().starts_with(":25:")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_kind_by_content() {
+        assert_eq!(sniff(b"periodo;dni;nombres;grupo;estado\n"), Format::RosterCsv);
+        assert_eq!(sniff(b"\xEF\xBB\xBFlote,periodo,dni,cuenta,monto,referencia\n"), Format::PaymentsCsv);
+        assert_eq!(sniff(b"cuenta,fecha,referencia,descripcion,cargo,abono,saldo\n"), Format::StatementCsv);
+        assert_eq!(sniff(b":20:X\r\n:25:123\r\n:28C:1\r\n:60F:C120701PEN0,00\r\n"), Format::Mt940);
+        assert_eq!(
+            sniff(
+                br#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">"#
+            ),
+            Format::Camt053("001.08".into())
+        );
+        assert_eq!(
+            sniff(br#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">"#),
+            Format::Pain001("001.03".into())
+        );
+        assert_eq!(sniff(b"hello"), Format::Unknown);
+    }
+}

@@ -1,0 +1,1 @@
+//! (to be written) Refuses hostile XML before any parsing.
