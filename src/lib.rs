@@ -5,5 +5,18 @@
 //! Decisions are pure functions over [`domain`] values; only [`store`] knows SQL.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod clock;
 pub mod domain;
+pub mod fetch;
 pub mod formats;
+pub mod indicators;
+pub mod inspect;
+pub mod job;
+pub mod reconcile;
+pub mod records;
+pub mod report;
+pub mod savings;
+pub mod settings;
+pub mod store;
+pub mod telemetry;

@@ -78,7 +78,7 @@ impl Period {
 
     /// The raffle period this month belongs to.
     pub fn raffle_period(self) -> RafflePeriod {
-        RafflePeriod { year: self.year, n: (self.month + 1) / 2 }
+        RafflePeriod { year: self.year, n: self.month.div_ceil(2) }
     }
 }
 

@@ -1,0 +1,6 @@
+//! The only place that reads the wall clock, so tests and outputs can be reasoned about.
+
+/// Now, as RFC 3339 UTC with seconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

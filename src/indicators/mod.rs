@@ -1,0 +1,183 @@
+//! Monthly indicators (SPEC §3.4) per scope: the whole programme, each group, region and
+//! district present in the roster of M, each with the same 14 metrics.
+//!
+//! Pure: computed from the roster, the instructions, the reconciliation and the account-months
+//! of M. Intermediate values are exact; only the written value is rounded.
+
+use crate::domain::money::format_dp;
+use crate::domain::{Estado, Period};
+use crate::reconcile::PeriodReconciliation;
+use crate::records::{EntryRec, InstructionRec, RosterMember};
+use crate::savings::AccountMonth;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+
+/// The scopes, in output order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Program,
+    Group,
+    Region,
+    District,
+}
+
+impl Scope {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Program => "PROGRAM",
+            Self::Group => "GROUP",
+            Self::Region => "REGION",
+            Self::District => "DISTRICT",
+        }
+    }
+}
+
+/// One row of `indicators.csv`, its value already written with the metric's decimals
+/// (empty when undefined).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndicatorRow {
+    pub period: Period,
+    pub scope: Scope,
+    pub scope_id: String,
+    pub metric: &'static str,
+    pub value: String,
+}
+
+/// Exact running totals of one scope.
+#[derive(Default)]
+struct Totals {
+    population: u64,
+    monto_sum: Decimal,
+    instructed_count: u64,
+    instructed_amount: Decimal,
+    credited_count: u64,
+    credited_amount: Decimal,
+    balances: Vec<Decimal>,
+    savers: u64,
+    voluntary_depositors: u64,
+    withdrew_all: u64,
+}
+
+/// Everything the indicators of M are computed from.
+pub struct IndicatorInputs<'a> {
+    pub period: Period,
+    pub roster: &'a [RosterMember],
+    pub instructions: &'a [InstructionRec],
+    pub reconciliation: &'a PeriodReconciliation,
+    /// The matched credits (by id) of this period's matches.
+    pub credits: &'a HashMap<i64, &'a EntryRec>,
+    pub account_months: &'a [AccountMonth],
+}
+
+pub fn compute(inputs: &IndicatorInputs<'_>) -> Vec<IndicatorRow> {
+    let mut scopes: BTreeMap<(Scope, String), Totals> = BTreeMap::new();
+    let mut keys_of_dni: HashMap<&str, Vec<(Scope, String)>> = HashMap::new();
+    for member in inputs.roster {
+        let keys = vec![
+            (Scope::Program, "ALL".to_owned()),
+            (Scope::Group, member.grupo.as_str().to_owned()),
+            (Scope::Region, member.ubigeo.region().to_owned()),
+            (Scope::District, member.ubigeo.to_string()),
+        ];
+        for key in &keys {
+            scopes.entry(key.clone()).or_default();
+        }
+        if member.estado == Estado::Activo {
+            for key in &keys {
+                let t = scopes.entry(key.clone()).or_default();
+                t.population += 1;
+                t.monto_sum += member.monto;
+            }
+            keys_of_dni.insert(member.dni.as_str(), keys);
+        }
+    }
+    let mut each = |dni: &str, f: &mut dyn FnMut(&mut Totals)| {
+        for key in keys_of_dni.get(dni).into_iter().flatten() {
+            if let Some(t) = scopes.get_mut(key) {
+                f(t);
+            }
+        }
+    };
+    let credited: HashMap<i64, i64> =
+        inputs.reconciliation.credited().map(|m| (m.instruction_id, m.entry_id)).collect();
+    for instruction in inputs.instructions {
+        let credit = credited.get(&instruction.id).and_then(|e| inputs.credits.get(e)).map(|c| c.amount);
+        each(instruction.dni.as_str(), &mut |t| {
+            t.instructed_count += 1;
+            t.instructed_amount += instruction.monto;
+            if let Some(amount) = credit {
+                t.credited_count += 1;
+                t.credited_amount += amount;
+            }
+        });
+    }
+    for am in inputs.account_months {
+        let Some(b) = &am.balances else { continue };
+        each(am.dni.as_str(), &mut |t| {
+            t.balances.push(b.month_end);
+            t.savers += u64::from(am.saver);
+            t.voluntary_depositors += u64::from(am.voluntary_deposits > 0);
+            t.withdrew_all += u64::from(b.min < Decimal::ONE);
+        });
+    }
+    scopes.into_iter().flat_map(|((scope, id), totals)| rows(inputs.period, scope, id, totals)).collect()
+}
+
+fn rows(period: Period, scope: Scope, scope_id: String, mut t: Totals) -> Vec<IndicatorRow> {
+    let with_data = t.balances.len() as u64;
+    let rate = |n: u64| ratio(Decimal::from(n), with_data).map(|v| format_dp(v, 4)).unwrap_or_default();
+    let average = ratio(t.balances.iter().sum(), with_data);
+    let mean_monto = ratio(t.monto_sum, t.population);
+    let pct = match (average, mean_monto) {
+        (Some(avg), Some(m)) if !m.is_zero() => format_dp(avg / m * Decimal::ONE_HUNDRED, 2),
+        _ => String::new(),
+    };
+    let median = median(&mut t.balances);
+    let mut metrics: Vec<(&'static str, String)> = vec![
+        ("accounts_with_data", with_data.to_string()),
+        ("active_beneficiaries", t.population.to_string()),
+        ("avg_balance_pct_transfer", pct),
+        ("avg_month_end_balance", average.map(|v| format_dp(v, 2)).unwrap_or_default()),
+        ("credited_amount", format_dp(t.credited_amount, 2)),
+        ("credited_count", t.credited_count.to_string()),
+        ("instructed_amount", format_dp(t.instructed_amount, 2)),
+        ("instructed_count", t.instructed_count.to_string()),
+        ("median_month_end_balance", median.map(|v| format_dp(v, 2)).unwrap_or_default()),
+        ("savers", t.savers.to_string()),
+        ("savers_rate", rate(t.savers)),
+        ("voluntary_depositors", t.voluntary_depositors.to_string()),
+        ("voluntary_depositors_rate", rate(t.voluntary_depositors)),
+        ("withdrew_all_rate", rate(t.withdrew_all)),
+    ];
+    metrics.sort_by_key(|(name, _)| *name);
+    metrics
+        .into_iter()
+        .map(|(metric, value)| IndicatorRow { period, scope, scope_id: scope_id.clone(), metric, value })
+        .collect()
+}
+
+fn ratio(numerator: Decimal, denominator: u64) -> Option<Decimal> {
+    (denominator > 0).then(|| numerator / Decimal::from(denominator))
+}
+
+/// Median; of an even count, the mean of the middle two.
+fn median(values: &mut [Decimal]) -> Option<Decimal> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / Decimal::TWO })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_even_count_is_mean_of_middle_two() {
+        let mut v = vec![Decimal::new(4, 0), Decimal::new(1, 0), Decimal::new(3, 0), Decimal::new(2, 0)];
+        assert_eq!(median(&mut v), Some(Decimal::new(25, 1)));
+        assert_eq!(median(&mut []), None);
+    }
+}

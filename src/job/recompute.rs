@@ -1,0 +1,108 @@
+//! Recomputing periods: every period with a roster from the earliest touched one onward, in
+//! calendar order (a credit matches at most one instruction, ever, so a change in M can change
+//! every later period). Each period's results replace the previous ones and its CSVs are
+//! rewritten atomically; the dirty marks are cleared only afterwards.
+
+use super::Job;
+use crate::domain::Period;
+use crate::indicators::{self, IndicatorInputs};
+use crate::reconcile::{self, PeriodInputs};
+use crate::report::period_files::{write_period, PeriodOutputs};
+use crate::savings::{self, SaverRule};
+use crate::store::{PeriodResults, Store};
+use std::collections::HashMap;
+
+impl<S: Store> Job<'_, S> {
+    /// Recomputes from the earliest dirty period on.
+    pub async fn recompute_dirty(&mut self) -> anyhow::Result<()> {
+        let dirty = self.store.dirty_periods().await?;
+        let Some(earliest) = dirty.first().copied() else {
+            tracing::info!("No period touched by new data.");
+            return Ok(());
+        };
+        let periods: Vec<Period> =
+            self.store.roster_periods().await?.into_iter().filter(|p| *p >= earliest).collect();
+        for period in &periods {
+            self.recompute_period(*period).await?;
+        }
+        if let Some(last) = periods.last() {
+            self.store.clear_dirty_through(*last).await?;
+        } else {
+            tracing::info!(earliest = %earliest, "New data waits for its period's roster.");
+        }
+        Ok(())
+    }
+
+    /// Reconciles one period, computes its account-months and indicators, stores them and
+    /// writes its CSVs.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
+        let roster = self.store.roster(period).await?;
+        if roster.is_empty() {
+            anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
+        }
+        let instructions = self.store.instructions(period).await?;
+        let window_entries = self
+            .store
+            .entries_between(period.first_day(), period.window_end(self.settings.grace_days))
+            .await?;
+        let gap_candidates = self.store.gap_candidates(period).await?;
+        let mut ledger = self.store.ledger_before(period).await?;
+        let inputs = PeriodInputs {
+            period,
+            roster: &roster,
+            instructions: &instructions,
+            window_entries: &window_entries,
+            gap_candidates: &gap_candidates,
+            grace_days: self.settings.grace_days,
+        };
+        let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
+        let histories = self.store.histories(period).await?;
+        let rule = SaverRule {
+            min_month_end_balance: self.settings.saver_min_month_end_balance,
+            require_activity: self.settings.saver_require_activity,
+        };
+        let account_months: Vec<_> = roster
+            .iter()
+            .map(|m| {
+                savings::account_month(period, m, histories.get(&m.cuenta), &ledger.matched_credits, &rule)
+            })
+            .collect();
+        let credits: HashMap<i64, &crate::records::EntryRec> =
+            window_entries.iter().map(|e| (e.id, e)).collect();
+        let indicator_rows = indicators::compute(&IndicatorInputs {
+            period,
+            roster: &roster,
+            instructions: &instructions,
+            reconciliation: &reconciliation,
+            credits: &credits,
+            account_months: &account_months,
+        });
+        self.store
+            .save_period(&PeriodResults {
+                period,
+                reconciliation: &reconciliation,
+                account_months: &account_months,
+                indicators: &indicator_rows,
+            })
+            .await?;
+        write_period(
+            &self.settings.output,
+            &PeriodOutputs {
+                period,
+                exceptions: &reconciliation.exceptions,
+                account_months: &account_months,
+                indicators: &indicator_rows,
+            },
+        )?;
+        tracing::info!(
+            %period,
+            exceptions = reconciliation.exceptions.len(),
+            matches = reconciliation.matches.len(),
+            women = roster.len(),
+            "Period recomputed."
+        );
+        self.summary.periods_recomputed.push(period.to_string());
+        Ok(())
+    }
+}

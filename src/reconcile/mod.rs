@@ -1,0 +1,98 @@
+//! Reconciliation of one period (SPEC §3.1): instructions of M against the bank's credits in
+//! M's window, and the exceptions a manager must act on.
+//!
+//! Pure: [`reconcile_period`] takes the stored facts and the [`Ledger`] of what earlier periods
+//! already consumed, and returns the matches and exceptions. Periods are reconciled in calendar
+//! order; a credit matches at most one instruction, ever, and a reversal returns or offsets at
+//! most one credit, ever.
+
+mod exceptions;
+mod matching;
+
+pub use exceptions::{Category, ExceptionRow};
+
+use crate::domain::Period;
+use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use std::collections::HashSet;
+
+/// What earlier periods consumed: credits matched or counted as duplicates, and reversals used.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pub consumed_credits: HashSet<i64>,
+    pub used_reversals: HashSet<i64>,
+    /// Credits booked in any month that matched an instruction of any period.
+    pub matched_credits: HashSet<i64>,
+}
+
+/// An instruction's match with a credit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Match {
+    pub instruction_id: i64,
+    pub entry_id: i64,
+    /// The reversal that returned the credit, if any.
+    pub returned_by: Option<i64>,
+}
+
+/// A further credit carrying an already-matched referencia.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateCredit {
+    pub instruction_id: i64,
+    pub entry_id: i64,
+    /// The reversal that offset it (the bank undoing its double payment), if any.
+    pub offset_by: Option<i64>,
+}
+
+/// Everything reconciliation needs for period M.
+pub struct PeriodInputs<'a> {
+    pub period: Period,
+    pub roster: &'a [RosterMember],
+    /// Instructions whose `periodo` is M, any order.
+    pub instructions: &'a [InstructionRec],
+    /// Every booked entry (credits and reversals at least) from the first of M through the
+    /// window end, any order.
+    pub window_entries: &'a [EntryRec],
+    /// Statements whose first day is in M, each with the closing of the account's previous
+    /// statement in coverage order (if any).
+    pub gap_candidates: &'a [(StatementHead, Option<rust_decimal::Decimal>)],
+    pub grace_days: u32,
+}
+
+/// The outcome for one period.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodReconciliation {
+    pub matches: Vec<Match>,
+    pub duplicates: Vec<DuplicateCredit>,
+    /// Sorted as SPEC §4 says.
+    pub exceptions: Vec<ExceptionRow>,
+}
+
+impl PeriodReconciliation {
+    /// Instruction ids that are credited: matched and not returned.
+    pub fn credited(&self) -> impl Iterator<Item = &Match> {
+        self.matches.iter().filter(|m| m.returned_by.is_none())
+    }
+}
+
+/// Reconciles period M. `ledger` holds what earlier periods consumed and is updated with what
+/// this one consumes, ready for M+1.
+pub fn reconcile_period(inputs: &PeriodInputs<'_>, ledger: &mut Ledger) -> PeriodReconciliation {
+    let outcome = matching::match_period(inputs, ledger);
+    let exceptions = exceptions::find_exceptions(inputs, &outcome, ledger);
+    for m in &outcome.matches {
+        ledger.consumed_credits.insert(m.entry_id);
+        ledger.matched_credits.insert(m.entry_id);
+        if let Some(r) = m.returned_by {
+            ledger.used_reversals.insert(r);
+        }
+    }
+    for d in &outcome.duplicates {
+        ledger.consumed_credits.insert(d.entry_id);
+        if let Some(r) = d.offset_by {
+            ledger.used_reversals.insert(r);
+        }
+    }
+    PeriodReconciliation { matches: outcome.matches, duplicates: outcome.duplicates, exceptions }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+//! Stored facts as the decisions see them: roster members, instructions, statement entries and
+//! statement heads, each carrying its delivery order so that "first", "later" and "earliest"
+//! (SPEC §7) are decided the same way whatever the database.
+
+use crate::domain::{Dni, Estado, Grupo, Ubigeo};
+use crate::formats::EntryKind;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// Delivery order: the ingest sequence of the file, then the position inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Seq {
+    pub file: i64,
+    pub position: i64,
+}
+
+/// One row of a stored roster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterMember {
+    pub dni: Dni,
+    pub nombres: String,
+    pub apellido_paterno: String,
+    pub apellido_materno: String,
+    pub ubigeo: Ubigeo,
+    pub distrito: String,
+    pub grupo: Grupo,
+    pub estado: Estado,
+    /// The CCI as text.
+    pub cuenta: String,
+    pub monto: Decimal,
+}
+
+/// A stored payment instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstructionRec {
+    pub id: i64,
+    pub lote: String,
+    pub dni: Dni,
+    pub cuenta: String,
+    pub monto: Decimal,
+    pub referencia: String,
+    pub seq: Seq,
+}
+
+/// A stored booked statement entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryRec {
+    pub id: i64,
+    pub account: String,
+    pub booking_date: NaiveDate,
+    /// Signed: + credit, − debit.
+    pub amount: Decimal,
+    pub reversal: bool,
+    pub referencia: Option<String>,
+    pub kind: EntryKind,
+    pub seq: Seq,
+    /// The statement the entry belongs to.
+    pub statement_id: i64,
+}
+
+impl EntryRec {
+    /// A credit in the sense of SPEC §3: positive and not a reversal.
+    pub fn is_credit(&self) -> bool {
+        !self.reversal && self.amount > Decimal::ZERO
+    }
+
+    /// A reversal of a credit: a reversal entry that takes money out.
+    pub fn is_credit_reversal(&self) -> bool {
+        self.reversal && self.amount < Decimal::ZERO
+    }
+
+    /// The order key of SPEC §7: booking date, then delivery order.
+    pub fn order_key(&self) -> (NaiveDate, Seq) {
+        (self.booking_date, self.seq)
+    }
+}
+
+/// A stored statement's head: what the balance timeline and `BALANCE_GAP` need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementHead {
+    pub id: i64,
+    pub account: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub opening: Decimal,
+    pub closing: Decimal,
+    pub seq: Seq,
+}

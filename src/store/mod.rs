@@ -1,0 +1,113 @@
+//! The store: every ingested file and its facts, and the results of each period.
+//!
+//! [`Store`] is the one seam between the decisions and a database. [`sqlite::SqliteStore`] is
+//! the embedded default; a PostgreSQL implementation follows the same trait with its own
+//! migrations. A file is stored in one transaction: its facts are inserted, checked against
+//! what is already stored (conflicting `lote`, reused `referencia`, overlapping statements) and
+//! committed, or rolled back whole and reported as problems for quarantine.
+
+pub mod sqlite;
+
+use crate::domain::Period;
+use crate::formats::{ParsedFile, Problem};
+use crate::indicators::IndicatorRow;
+use crate::reconcile::{Ledger, PeriodReconciliation};
+use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::savings::{AccountHistory, AccountMonth};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// A file already known to the store.
+#[derive(Clone, Debug)]
+pub struct KnownFile {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+}
+
+/// What the store records about an incoming file besides its content.
+#[derive(Clone, Debug)]
+pub struct FileMeta {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub archive_path: String,
+    pub received_at: String,
+    pub run_id: Option<i64>,
+}
+
+/// The outcome of storing one parsed, valid file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored; the earliest period whose results its data can change.
+    Ingested { earliest_touched: Option<Period> },
+    /// Every batch of the file was already stored with the same instructions.
+    DuplicateContent,
+    /// The file conflicts with what is stored; nothing of it was kept.
+    Rejected(Vec<Problem>),
+}
+
+/// A period's results, replaced whole when the period is recomputed.
+pub struct PeriodResults<'a> {
+    pub period: Period,
+    pub reconciliation: &'a PeriodReconciliation,
+    pub account_months: &'a [AccountMonth],
+    pub indicators: &'a [IndicatorRow],
+}
+
+/// A run's summary for `job_runs`.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunSummary {
+    pub files_ingested: u64,
+    pub files_duplicate: u64,
+    pub files_quarantined: u64,
+    pub periods_recomputed: Vec<String>,
+    pub exit_code: i32,
+    pub status: String,
+}
+
+/// The storage seam. Every method is one statement or one transaction.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn known_file(&self, sha256: &str) -> anyhow::Result<Option<KnownFile>>;
+    async fn record_sighting(&self, file_id: i64, name: &str, run_id: Option<i64>) -> anyhow::Result<()>;
+    async fn record_quarantine(
+        &self,
+        meta: &FileMeta,
+        kind: &str,
+        format: &str,
+        report: &str,
+    ) -> anyhow::Result<()>;
+    /// Stores a valid file in one transaction (see the module doc).
+    async fn store_file(
+        &self,
+        meta: &FileMeta,
+        parsed: &ParsedFile,
+        grace_days: u32,
+    ) -> anyhow::Result<Stored>;
+
+    async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>>;
+    async fn mark_dirty(&self, period: Period) -> anyhow::Result<()>;
+    async fn clear_dirty_through(&self, last: Period) -> anyhow::Result<()>;
+
+    /// Periods with a stored roster, ascending.
+    async fn roster_periods(&self) -> anyhow::Result<Vec<Period>>;
+    /// The latest roster version of a period, in file order.
+    async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
+    async fn instructions(&self, period: Period) -> anyhow::Result<Vec<InstructionRec>>;
+    /// Booked entries with a booking date in `from..=to`.
+    async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>>;
+    /// Statements starting in the period, each with the closing of the account's previous one.
+    async fn gap_candidates(&self, period: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>>;
+    /// Per account, the statements and entries that decide its balances in the period.
+    async fn histories(&self, period: Period) -> anyhow::Result<HashMap<String, AccountHistory>>;
+    /// What the periods before `period` consumed.
+    async fn ledger_before(&self, period: Period) -> anyhow::Result<Ledger>;
+    /// Replaces the results of `period` (and drops the matches of later periods, which the
+    /// caller recomputes next).
+    async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()>;
+
+    async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
+    async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;
+}
