@@ -1,7 +1,0 @@
-//! (to be written)
-
-use super::{ParseOptions, ParsedFile};
-
-pub fn parse(_text: &str, _options: &ParseOptions) -> ParsedFile {
-    todo!()
-}
