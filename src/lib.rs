@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod inspect;
 pub mod job;
 pub mod reconcile;
+pub mod raffle;
 pub mod records;
 pub mod report;
 pub mod savings;
