@@ -1,7 +1,176 @@
-//! (to be written)
+//! ISO 20022 pain.001 customer credit transfer initiations (SPEC §2.2, §7): the payment batches
+//! JUNTOS instructed BN to pay, as written by pain.001.001.03 (newer versions are read too).
+//!
+//! [`parse`] streams the document through [`XmlCursor`], holding one `PmtInf` at a time, and
+//! returns one [`Batch`] per `PmtInf` (`lote` = `PmtInfId`, `periodo` = month of
+//! `ReqdExctnDt`) with the instructions that are valid, plus every problem located by element
+//! path such as `/Document/CstmrCdtTrfInitn/PmtInf[1]/CdtTrfTxInf[3]/Amt/InstdAmt`. The control
+//! totals (`NbOfTxs`, `CtrlSum`) of the group header, and of each `PmtInf` where present, must
+//! match all the transactions. [`write_pain001`] writes batches back.
 
-use super::{ParseOptions, ParsedFile};
+mod draft;
+#[cfg(test)]
+mod tests;
+mod writer;
 
-pub fn parse(_bytes: &[u8], _options: &ParseOptions) -> ParsedFile {
-    todo!()
+pub use writer::write_pain001;
+
+use super::xml_guard::{self, Node, XmlCursor};
+use super::{Batch, Content, Format, ParseOptions, ParsedFile, Problem};
+use draft::{Control, PmtInfDraft, TxDraft};
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+use std::io::BufRead;
+
+/// Elements that may repeat among their siblings, so paths index them.
+const REPEATABLE: &[&str] = &["PmtInf", "CdtTrfTxInf"];
+const GROUP_HEADER: &str = "/Document/CstmrCdtTrfInitn/GrpHdr";
+
+/// Parses a pain.001 file; see the module documentation.
+pub fn parse(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
+    let version = match super::detect::sniff(bytes) {
+        Format::Pain001(version) => version,
+        _ => String::new(),
+    };
+    let mut parser = Parser::new(options, version);
+    match xml_guard::prepare(bytes) {
+        Ok(text) => parser.run(&mut XmlCursor::new(&text[..], REPEATABLE)),
+        Err(problem) => parser.problems.push(problem),
+    }
+    parser.finish()
+}
+
+struct Parser<'o> {
+    options: &'o ParseOptions,
+    version: String,
+    problems: Vec<Problem>,
+    batches: Vec<Batch>,
+    group: Control,
+    /// Count and sum of every transaction of the file, valid or not.
+    count: u64,
+    sum: Decimal,
+    referencias: HashSet<String>,
+    pmt: Option<PmtInfDraft>,
+    tx: Option<TxDraft>,
+    ccy: Option<String>,
+    complete: bool,
+}
+
+impl<'o> Parser<'o> {
+    fn new(options: &'o ParseOptions, version: String) -> Self {
+        Self {
+            options,
+            version,
+            problems: Vec::new(),
+            batches: Vec::new(),
+            group: Control::default(),
+            count: 0,
+            sum: Decimal::ZERO,
+            referencias: HashSet::new(),
+            pmt: None,
+            tx: None,
+            ccy: None,
+            complete: false,
+        }
+    }
+
+    fn run<R: BufRead>(&mut self, cursor: &mut XmlCursor<R>) {
+        loop {
+            match cursor.advance() {
+                Ok(Node::Open(name)) => self.open(cursor, &name),
+                Ok(Node::Close(name)) => self.close(cursor, &name),
+                Ok(Node::End) => break,
+                Err(problem) => return self.problems.push(problem),
+            }
+        }
+        self.complete = true;
+    }
+
+    fn open<R: BufRead>(&mut self, cursor: &XmlCursor<R>, name: &str) {
+        match (cursor.depth(), name) {
+            (1, _) => self.root(cursor, name),
+            (2, "CstmrCdtTrfInitn") => {}
+            (2, _) => self.problems.push(Problem::at_element(
+                cursor.path(),
+                name,
+                "unexpected element: a pain.001 Document holds CstmrCdtTrfInitn",
+            )),
+            (3, "PmtInf") => self.pmt = Some(PmtInfDraft::new(cursor.path())),
+            (4, "CdtTrfTxInf") if self.pmt.is_some() => self.tx = Some(TxDraft::new(cursor.path())),
+            (_, "InstdAmt") => self.ccy = cursor.attr("Ccy").map(str::to_owned),
+            _ => {}
+        }
+    }
+
+    fn root<R: BufRead>(&mut self, cursor: &XmlCursor<R>, name: &str) {
+        if name != "Document" {
+            let reason = format!("the root element is <{name}>, not <Document>");
+            self.problems.push(Problem::at_element(cursor.path(), "Document", reason));
+        }
+        let namespace = cursor.namespace("pain.001.");
+        match xml_guard::namespace_version(namespace, "pain.001.") {
+            Some(version) => self.version = version,
+            None => self.problems.push(Problem::at_element(
+                cursor.path(),
+                "xmlns",
+                format!("namespace {namespace:?} is not an ISO 20022 pain.001 namespace"),
+            )),
+        }
+    }
+
+    fn close<R: BufRead>(&mut self, cursor: &XmlCursor<R>, name: &str) {
+        match (cursor.depth(), name) {
+            (3, "PmtInf") => self.close_pmt_inf(),
+            (4, "CdtTrfTxInf") => self.close_tx(),
+            (4, _) if cursor.rel_path(2).starts_with("GrpHdr/") => {
+                self.group.field(name, &cursor.path(), cursor.text());
+            }
+            (depth, _) if depth > 4 && self.tx.is_some() => {
+                if let Some(tx) = self.tx.as_mut() {
+                    let currency = &self.options.currency;
+                    tx.field(
+                        &cursor.rel_path(4),
+                        &cursor.path(),
+                        cursor.text(),
+                        self.ccy.as_deref(),
+                        currency,
+                        &mut self.problems,
+                    );
+                }
+            }
+            (depth, _) if depth > 3 => {
+                if let Some(pmt) = self.pmt.as_mut() {
+                    pmt.field(&cursor.rel_path(3), &cursor.path(), cursor.text(), &mut self.problems);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn close_tx(&mut self) {
+        let (Some(tx), Some(pmt)) = (self.tx.take(), self.pmt.as_mut()) else { return };
+        self.count += 1;
+        self.sum += tx.amount().unwrap_or_default();
+        pmt.add(tx, &mut self.referencias, &mut self.problems);
+    }
+
+    fn close_pmt_inf(&mut self) {
+        if let Some(pmt) = self.pmt.take() {
+            self.batches.push(pmt.finish(&mut self.problems));
+        }
+    }
+
+    fn finish(mut self) -> ParsedFile {
+        if self.complete {
+            if self.count == 0 {
+                let reason = "no transaction (CdtTrfTxInf) in the file";
+                self.problems.push(Problem::at_element("/Document/CstmrCdtTrfInitn", "CdtTrfTxInf", reason));
+            }
+            let group = std::mem::take(&mut self.group);
+            group.check(GROUP_HEADER, true, self.count, self.sum, &mut self.problems);
+        }
+        let content =
+            if self.batches.is_empty() { Content::Nothing } else { Content::Payments(self.batches) };
+        ParsedFile { format: Format::Pain001(self.version), content, problems: self.problems }
+    }
 }
