@@ -35,7 +35,7 @@ impl<S: Store> Job<'_, S> {
 
     /// Reconciles one period, computes its account-months and indicators, stores them and
     /// writes its CSVs.
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let roster = self.store.roster(period).await?;
         if roster.is_empty() {

@@ -1,0 +1,57 @@
+//! Every bad file of every format, dropped after the story: quarantined with its reason and a
+//! report beside it, exit status 3, and the database's facts and the outputs unchanged.
+
+use crate::helpers::{repo, stderr, Workspace};
+
+fn expected_reasons(folder: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo(folder).join("EXPECTED.tsv")).expect("EXPECTED.tsv");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("file\t"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('\t').collect();
+            (cells[0].to_owned(), cells.last().copied().unwrap_or("").to_owned())
+        })
+        .collect()
+}
+
+fn check_folder(folder: &str) {
+    let ws = Workspace::new();
+    ws.drop_into_inbox("tests/data/story/inputs");
+    assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
+    let outputs = ws.outputs();
+    let counts = ws.table_counts();
+    let cases = expected_reasons(folder);
+    assert!(cases.len() >= 10, "{folder}: too few bad files");
+    for (file, reason) in cases {
+        let path = repo(folder).join(&file);
+        let out = ws.alcancia(&["ingest", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(3), "{file}: {}", stderr(&out));
+        let reports: Vec<_> = std::fs::read_dir(ws.path("quarantine"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name().unwrap().to_string_lossy().get(13..) == Some(&format!("{file}.report.txt"))
+            })
+            .collect();
+        assert_eq!(reports.len(), 1, "{file}: no report beside the quarantined file");
+        let report = std::fs::read_to_string(&reports[0]).unwrap();
+        assert!(report.contains(&reason), "{file}: report lacks {reason:?}:\n{report}");
+        assert_eq!(ws.table_counts(), counts, "{file}: the database changed");
+        assert_eq!(ws.outputs(), outputs, "{file}: the outputs changed");
+    }
+}
+
+#[test]
+fn every_bad_csv_file_is_quarantined_with_its_reason() {
+    check_folder("tests/data/csv/bad");
+}
+
+#[test]
+fn every_bad_xml_file_is_quarantined_with_its_reason() {
+    check_folder("tests/data/xml/bad");
+}
+
+#[test]
+fn every_bad_mt940_file_is_quarantined_with_its_reason() {
+    check_folder("tests/data/mt940/bad");
+}

@@ -1,0 +1,7 @@
+//! The job's whole story through the real binary: ingest, reconcile, outputs, quarantine,
+//! idempotency, exit codes. Each test works in its own temporary folder and database.
+
+mod helpers;
+
+mod bad_files;
+mod story;
