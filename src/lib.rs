@@ -6,4 +6,5 @@
 #![forbid(unsafe_code)]
 
 pub mod domain;
+pub mod fixtures;
 pub mod formats;
