@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod domain;
 pub mod fetch;
+pub mod fixtures;
 pub mod formats;
 pub mod indicators;
 pub mod inspect;

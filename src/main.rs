@@ -85,8 +85,11 @@ fn fixtures(
             Err(code) => return Ok(code),
         }
     }
-    let _ = (out, districts, women_per_district, seed, periods);
-    anyhow::bail!("the fixtures generator is not wired yet")
+    let options = alcancia::fixtures::FixtureOptions { districts, women_per_district, months: periods, seed };
+    let summary = alcancia::fixtures::generate(&out, &options)?;
+    tracing::info!(files = summary.files.len(), women = summary.women, out = %out.display(), "Fixtures written.");
+    println!("Wrote {} files for {} women under {}", summary.files.len(), summary.women, out.display());
+    Ok(exit::OK)
 }
 
 async fn with_store(command: Command, settings: &Settings) -> anyhow::Result<u8> {
