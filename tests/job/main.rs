@@ -4,4 +4,5 @@
 mod helpers;
 
 mod bad_files;
+mod calibration;
 mod story;
