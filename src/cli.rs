@@ -58,6 +58,9 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM")]
         period: String,
     },
+    /// The food-basket raffle: eligible list, publicly verifiable draw (RFC 3797), verification.
+    #[command(subcommand)]
+    Raffle(RaffleCommand),
     /// Generate realistic, deterministic input files (roster, payment batches, daily statements).
     Fixtures {
         /// Output folder (created).
@@ -75,5 +78,51 @@ pub enum Command {
         /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 2012)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RaffleCommand {
+    /// Prepare (or show why a woman is not in) the eligible list of a raffle period and write
+    /// out/raffle/<P>/eligible.csv. `run` does this by itself once the period's second month is reconciled.
+    Eligible {
+        /// Raffle period YYYY-Bn (B1 = January+February … B6 = November+December).
+        #[arg(long, value_name = "YYYY-Bn")]
+        period: String,
+        /// Say why this DNI is or is not eligible.
+        #[arg(long, value_name = "DNI")]
+        explain: Option<String>,
+    },
+    /// Draw the raffle period: winners then alternates per pilot district, from public random
+    /// sources (e.g. the numbers of a lottery held after the list was published). Drawing again
+    /// returns the recorded result.
+    Draw {
+        #[arg(long, value_name = "YYYY-Bn")]
+        period: String,
+        /// A public random source: numbers separated by blanks or commas. Repeat for each source.
+        #[arg(long = "source", required = true, value_name = "NUMBERS")]
+        sources: Vec<String>,
+        /// Draw anew even though the period was drawn (both draws are kept). Needs --reason.
+        #[arg(long, requires = "reason")]
+        redraw: bool,
+        /// Why the period is drawn again (recorded in draw.json and the database).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Recompute a draw from the published files alone (no database) and say, district by
+    /// district, whether the winners match. Exit 0 only when every district matches.
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        eligible: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        winners: PathBuf,
+        #[arg(long = "source", required = true, value_name = "NUMBERS")]
+        sources: Vec<String>,
+        /// Winners per district used in the draw (default: raffle.winners_per_district).
+        #[arg(long)]
+        winners_per_district: Option<usize>,
+        /// Alternates per district used in the draw (default: raffle.alternates_per_district).
+        #[arg(long)]
+        alternates_per_district: Option<usize>,
     },
 }

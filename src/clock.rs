@@ -4,3 +4,8 @@
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// Now, as RFC 3339 with a `+00:00` offset (`draw.json`'s `drawn_at`).
+pub fn now_rfc3339_offset() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}

@@ -1,8 +1,8 @@
 //! The `alcancia` binary: parse the command line, load settings, run one command, map the
 //! outcome to an exit status (SPEC §5).
 
-use alcancia::cli::{Cli, Command};
-use alcancia::domain::Period;
+use alcancia::cli::{Cli, Command, RaffleCommand};
+use alcancia::domain::{Period, RafflePeriod};
 use alcancia::job::{exit, IngestSource, Job, RunLock};
 use alcancia::settings::Settings;
 use alcancia::store::sqlite::SqliteStore;
@@ -67,6 +67,19 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
         Command::Fixtures { out, districts, women_per_district, months, seed } => {
             fixtures(out, districts, women_per_district, months, seed)
         }
+        Command::Raffle(RaffleCommand::Verify {
+            eligible,
+            winners,
+            sources,
+            winners_per_district,
+            alternates_per_district,
+        }) => verify(
+            &eligible,
+            &winners,
+            &sources,
+            winners_per_district.unwrap_or(settings.raffle_winners_per_district),
+            alternates_per_district.unwrap_or(settings.raffle_alternates_per_district),
+        ),
         other => with_store(other, settings).await,
     }
 }
@@ -92,6 +105,57 @@ fn fixtures(
     Ok(exit::OK)
 }
 
+fn verify(
+    eligible: &std::path::Path,
+    winners: &std::path::Path,
+    sources: &[String],
+    per_district: usize,
+    alternates: usize,
+) -> anyhow::Result<u8> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| anyhow::anyhow!("Failed to read {}: {e}", p.display()))
+    };
+    let (eligible, winners) = (read(eligible)?, read(winners)?);
+    let (period, checks) =
+        match alcancia::raffle::verify::verify(&eligible, &winners, sources, per_district, alternates) {
+            Ok(result) => result,
+            Err(reason) => {
+                eprintln!("alcancia: {reason}");
+                return Ok(exit::USAGE);
+            }
+        };
+    println!("Sorteo / raffle {period}: {} distritos / districts", checks.len());
+    for check in &checks {
+        if check.matches() {
+            println!(
+                "{}  OK   ganadoras {:?} suplentes {:?}",
+                check.ubigeo, check.expected.winners, check.expected.alternates
+            );
+        } else {
+            println!(
+                "{}  NO COINCIDE / MISMATCH  calculado: ganadoras {:?} suplentes {:?}; publicado: {:?}",
+                check.ubigeo,
+                check.expected.winners,
+                check.expected.alternates,
+                check.published.as_ref().map(|p| (&p.winners, &p.alternates))
+            );
+        }
+    }
+    let all = checks.iter().all(|c| c.matches());
+    println!(
+        "{}",
+        if all { "Todo coincide / everything matches." } else { "Hay diferencias / there are differences." }
+    );
+    Ok(if all { exit::OK } else { exit::FAILURE })
+}
+
+fn parse_raffle_period(text: &str) -> Result<RafflePeriod, u8> {
+    RafflePeriod::parse(text).map_err(|e| {
+        eprintln!("alcancia: --period: {e}");
+        exit::USAGE
+    })
+}
+
 async fn with_store(command: Command, settings: &Settings) -> anyhow::Result<u8> {
     if !settings.database_url.starts_with("sqlite:") {
         anyhow::bail!("only SQLite is supported in this version (database.url)");
@@ -113,6 +177,7 @@ async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> 
         Command::Reconcile { .. } => "reconcile",
         Command::Indicators { .. } => "indicators",
         Command::Report { .. } => "report",
+        Command::Raffle(_) => "raffle",
         _ => "other",
     };
     job.begin(name).await?;
@@ -138,12 +203,61 @@ async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> 
                 Err(code) => return Ok(code),
             }
         }
+        Command::Raffle(raffle) => match raffle_command(&mut job, raffle).await {
+            Ok(Some(code)) => {
+                job.finish(code).await?;
+                return Ok(code);
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
         _ => Ok(()),
     };
     let code = match &result {
         Ok(()) => job.exit_code(),
+        Err(e) if e.downcast_ref::<alcancia::job::UsageError>().is_some() => exit::USAGE,
         Err(_) => exit::FAILURE,
     };
+    if code == exit::USAGE {
+        if let Err(e) = &result {
+            eprintln!("alcancia: {e}");
+        }
+        job.finish(code).await?;
+        return Ok(code);
+    }
     job.finish(code).await?;
     result.map(|()| code)
+}
+
+/// The raffle commands that need the store. `Some(code)` ends the command with that status.
+async fn raffle_command<S: Store>(
+    job: &mut Job<'_, S>,
+    command: RaffleCommand,
+) -> anyhow::Result<Option<u8>> {
+    match command {
+        RaffleCommand::Eligible { period, explain } => {
+            let period = match parse_raffle_period(&period) {
+                Ok(p) => p,
+                Err(code) => return Ok(Some(code)),
+            };
+            match explain {
+                Some(dni) => println!("{}", job.explain(period, &dni).await?),
+                None => {
+                    let list = job.prepare_eligible(period).await?;
+                    println!("{} mujeres elegibles / eligible women for {period}", list.len());
+                }
+            }
+            Ok(None)
+        }
+        RaffleCommand::Draw { period, sources, redraw, reason } => {
+            let period = match parse_raffle_period(&period) {
+                Ok(p) => p,
+                Err(code) => return Ok(Some(code)),
+            };
+            let record = job.draw(period, &sources, if redraw { reason } else { None }).await?;
+            println!("{}", serde_json::to_string_pretty(&record)?);
+            Ok(None)
+        }
+        RaffleCommand::Verify { .. } => Ok(None),
+    }
 }

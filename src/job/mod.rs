@@ -6,10 +6,12 @@
 
 mod ingest;
 mod lock;
+mod raffle;
 mod recompute;
 
 pub use ingest::{FileOutcome, IngestSource};
 pub use lock::RunLock;
+pub use raffle::UsageError;
 
 use crate::settings::Settings;
 use crate::store::{RunSummary, Store};

@@ -25,10 +25,25 @@ impl<S: Store> Job<'_, S> {
         for period in &periods {
             self.recompute_period(*period).await?;
         }
+        self.prepare_completed_raffles(&periods).await?;
         if let Some(last) = periods.last() {
             self.store.clear_dirty_through(*last).await?;
         } else {
             tracing::info!(earliest = %earliest, "New data waits for its period's roster.");
+        }
+        Ok(())
+    }
+
+    /// Prepares the eligible list of every raffle period whose second month was recomputed and
+    /// whose first month has a roster.
+    async fn prepare_completed_raffles(&mut self, periods: &[Period]) -> anyhow::Result<()> {
+        let rosters = self.store.roster_periods().await?;
+        for period in periods {
+            let raffle = period.raffle_period();
+            let (m1, m2) = raffle.months();
+            if *period == m2 && rosters.contains(&m1) {
+                self.prepare_eligible(raffle).await?;
+            }
         }
         Ok(())
     }

@@ -3,5 +3,9 @@
 //!
 //! [`rfc3797`] holds the selection; [`names`] the masked name published in the lists.
 
+pub mod draw;
+pub mod eligibility;
+pub mod files;
 pub mod names;
 pub mod rfc3797;
+pub mod verify;

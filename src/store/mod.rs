@@ -8,15 +8,18 @@
 
 pub mod sqlite;
 
-use crate::domain::Period;
+use crate::domain::{Period, RafflePeriod};
 use crate::formats::{ParsedFile, Problem};
 use crate::indicators::IndicatorRow;
+use crate::raffle::draw::DrawRecord;
+use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::{Ledger, PeriodReconciliation};
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
 use crate::savings::{AccountHistory, AccountMonth};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// A file already known to the store.
 #[derive(Clone, Debug)]
@@ -107,6 +110,36 @@ pub trait Store {
     /// Replaces the results of `period` (and drops the matches of later periods, which the
     /// caller recomputes next).
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()>;
+
+    /// DNIs flagged as savers in a period's stored account-months.
+    async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>>;
+    /// (dni, category) of a period's stored exceptions of the given categories.
+    async fn exceptions_of(
+        &self,
+        period: Period,
+        categories: &[&str],
+    ) -> anyhow::Result<Vec<(String, String)>>;
+    /// Winners and alternates of the current draws of the `draws` raffle periods before `before`.
+    async fn recent_winners(
+        &self,
+        before: RafflePeriod,
+        draws: usize,
+    ) -> anyhow::Result<HashMap<String, RafflePeriod>>;
+    /// Replaces a raffle period's eligible list and exclusions.
+    async fn save_eligible(
+        &self,
+        period: RafflePeriod,
+        eligible: &[EligibleWoman],
+        excluded: &BTreeMap<String, Vec<Exclusion>>,
+    ) -> anyhow::Result<()>;
+    /// The stored eligible list, in published order (`None`: not prepared).
+    async fn eligible(&self, period: RafflePeriod) -> anyhow::Result<Option<Vec<EligibleWoman>>>;
+    /// The stored reasons why a woman was excluded.
+    async fn exclusion_reasons(&self, period: RafflePeriod, dni: &str) -> anyhow::Result<Vec<String>>;
+    /// The current draw of a raffle period.
+    async fn current_draw(&self, period: RafflePeriod) -> anyhow::Result<Option<DrawRecord>>;
+    /// Records a draw in one transaction; an earlier draw of the period stays, no longer current.
+    async fn save_draw(&self, record: &DrawRecord) -> anyhow::Result<()>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;

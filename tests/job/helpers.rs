@@ -36,7 +36,13 @@ impl Workspace {
 
     /// Runs `alcancia --config alcancia.toml ARGS…` in the workspace.
     pub fn alcancia(&self, args: &[&str]) -> Output {
+        self.alcancia_with_env(args, &[])
+    }
+
+    /// As [`Workspace::alcancia`], with extra environment variables.
+    pub fn alcancia_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_alcancia"))
+            .envs(env.iter().copied())
             .current_dir(self.dir.path())
             .arg("--config")
             .arg("alcancia.toml")
@@ -83,6 +89,20 @@ impl Workspace {
             }
             pool.close().await;
             counts
+        })
+    }
+}
+
+impl Workspace {
+    /// One integer from the workspace's database.
+    pub fn query_scalar(&self, sql: &str) -> i64 {
+        let db = self.path("db/alcancia.db");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        runtime.block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("query");
+            pool.close().await;
+            n
         })
     }
 }

@@ -1,9 +1,14 @@
 //! The embedded SQLite store: one file, WAL, migrations applied on open.
 
+mod raffle;
+
 use super::{FileMeta, KnownFile, PeriodResults, RunSummary, Store, Stored};
 use crate::domain::money::{from_cents, to_cents};
+use crate::domain::RafflePeriod;
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::{Batch, Content, EntryKind, ParsedFile, Problem, Roster, Statement};
+use crate::raffle::draw::DrawRecord;
+use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
 use crate::savings::AccountHistory;
@@ -13,7 +18,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound variables).
@@ -750,6 +755,51 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {
+        self.raffle_savers(period).await
+    }
+
+    async fn exceptions_of(
+        &self,
+        period: Period,
+        categories: &[&str],
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        self.raffle_exceptions_of(period, categories).await
+    }
+
+    async fn recent_winners(
+        &self,
+        before: RafflePeriod,
+        draws: usize,
+    ) -> anyhow::Result<HashMap<String, RafflePeriod>> {
+        self.raffle_recent_winners(before, draws).await
+    }
+
+    async fn save_eligible(
+        &self,
+        period: RafflePeriod,
+        eligible: &[EligibleWoman],
+        excluded: &BTreeMap<String, Vec<Exclusion>>,
+    ) -> anyhow::Result<()> {
+        self.raffle_save_eligible(period, eligible, excluded).await
+    }
+
+    async fn eligible(&self, period: RafflePeriod) -> anyhow::Result<Option<Vec<EligibleWoman>>> {
+        self.raffle_eligible(period).await
+    }
+
+    async fn exclusion_reasons(&self, period: RafflePeriod, dni: &str) -> anyhow::Result<Vec<String>> {
+        self.raffle_exclusion_reasons(period, dni).await
+    }
+
+    async fn current_draw(&self, period: RafflePeriod) -> anyhow::Result<Option<DrawRecord>> {
+        self.raffle_current_draw(period).await
+    }
+
+    async fn save_draw(&self, record: &DrawRecord) -> anyhow::Result<()> {
+        self.raffle_save_draw(record).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {
