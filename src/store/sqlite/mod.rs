@@ -582,42 +582,78 @@ impl Store for SqliteStore {
     }
 
     async fn gap_candidates(&self, p: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>> {
+        // The statements starting in M, plus each of their accounts' last statement before M
+        // (one index seek per account), ordered per account by coverage: LAG gives each one's
+        // previous closing.
         let rows = sqlx::query(&format!(
-            "SELECT {HEAD_COLUMNS}, (SELECT q.closing_cents FROM statements q WHERE q.account = s.account \
-               AND q.from_date < s.from_date ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS previous \
-             FROM statements s WHERE s.from_date BETWEEN ? AND ? ORDER BY s.from_date, s.file_id, s.position"
+            "WITH m AS (SELECT * FROM statements WHERE from_date BETWEEN ?1 AND ?2), \
+             before AS (SELECT (SELECT q.id FROM statements q WHERE q.account = a.account AND q.from_date < ?1 \
+                                ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS id \
+                        FROM (SELECT DISTINCT account FROM m) a), \
+             timeline AS (SELECT * FROM m UNION ALL SELECT st.* FROM statements st JOIN before b ON st.id = b.id) \
+             SELECT {HEAD_COLUMNS}, LAG(s.closing_cents) OVER \
+               (PARTITION BY s.account ORDER BY s.from_date, s.file_id, s.position) AS previous \
+             FROM timeline s ORDER BY s.from_date, s.file_id, s.position"
         ))
         .bind(p.first_day().to_string())
         .bind(p.last_day().to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((head_from_row(r)?, r.get::<Option<i64>, _>("previous").map(from_cents))))
-            .collect()
+        let first = p.first_day();
+        let mut candidates = Vec::new();
+        for r in &rows {
+            let head = head_from_row(r)?;
+            if head.from >= first {
+                candidates.push((head, r.get::<Option<i64>, _>("previous").map(from_cents)));
+            }
+        }
+        Ok(candidates)
     }
 
     async fn histories(&self, p: Period) -> anyhow::Result<HashMap<String, AccountHistory>> {
         let (first, last) = (p.first_day().to_string(), p.last_day().to_string());
-        let in_force =
-            "s.from_date <= ?1 AND s.from_date >= COALESCE((SELECT MAX(q.from_date) FROM statements q \
-                        WHERE q.account = s.account AND q.from_date <= ?2), s.from_date)";
-        let heads = sqlx::query(&format!("SELECT {HEAD_COLUMNS} FROM statements s WHERE {in_force}"))
-            .bind(&last)
-            .bind(&first)
-            .fetch_all(&self.pool)
+        let mut conn = self.pool.acquire().await?;
+        // The statements that decide the month's balances: those starting in M, and for each
+        // roster account the one in force on the first of M (one index seek per account, so
+        // the cost follows the roster, not the stored history).
+        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS chosen_statements (id INTEGER PRIMARY KEY)")
+            .execute(&mut *conn)
             .await?;
+        sqlx::query("DELETE FROM chosen_statements").execute(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO chosen_statements SELECT id FROM statements WHERE from_date BETWEEN ?1 AND ?2",
+        )
+        .bind(&first)
+        .bind(&last)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO chosen_statements SELECT id FROM ( \
+               SELECT (SELECT q.id FROM statements q WHERE q.account = r.cuenta AND q.from_date < ?1 \
+                       ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS id \
+               FROM roster_rows r WHERE r.roster_id = \
+                 (SELECT id FROM rosters WHERE period = ?2 ORDER BY version DESC LIMIT 1)) WHERE id IS NOT NULL",
+        )
+        .bind(&first)
+        .bind(p.to_string())
+        .execute(&mut *conn)
+        .await?;
+        let heads = sqlx::query(&format!(
+            "SELECT {HEAD_COLUMNS} FROM chosen_statements c JOIN statements s ON s.id = c.id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
         let mut histories: HashMap<String, AccountHistory> = HashMap::new();
         for r in &heads {
             let head = head_from_row(r)?;
             histories.entry(head.account.clone()).or_default().statements.push(head);
         }
         let entries = sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM entries e JOIN statements s ON s.id = e.statement_id \
-             WHERE {in_force} AND e.booking_date <= ?1"
+            "SELECT {ENTRY_COLUMNS} FROM chosen_statements c JOIN entries e ON e.statement_id = c.id \
+             WHERE e.booking_date <= ?1"
         ))
         .bind(&last)
-        .bind(&first)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         for r in &entries {
             let entry = entry_from_row(r)?;
