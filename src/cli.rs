@@ -61,6 +61,24 @@ pub enum Command {
     /// The food-basket raffle: eligible list, publicly verifiable draw (RFC 3797), verification.
     #[command(subcommand)]
     Raffle(RaffleCommand),
+    /// Measure the whole job at a given scale: generate inputs into a fresh work folder and
+    /// database, run the job in this process, print each step's time, throughput and peak memory.
+    Bench {
+        /// Work folder (created; must not exist yet). Inbox, archive, outputs and the SQLite database go there.
+        #[arg(long, value_name = "DIR")]
+        work: PathBuf,
+        #[arg(long, default_value_t = 26)]
+        districts: usize,
+        #[arg(long, default_value_t = 935)]
+        women_per_district: usize,
+        #[arg(long, value_delimiter = ',', default_value = "2012-07")]
+        months: Vec<String>,
+        #[arg(long, default_value_t = 2012)]
+        seed: u64,
+        /// Print the measurements as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate realistic, deterministic input files (roster, payment batches, daily statements).
     Fixtures {
         /// Output folder (created).

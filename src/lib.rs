@@ -5,6 +5,7 @@
 //! Decisions are pure functions over [`domain`] values; only [`store`] knows SQL.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod domain;

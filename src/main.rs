@@ -80,6 +80,9 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
             winners_per_district.unwrap_or(settings.raffle_winners_per_district),
             alternates_per_district.unwrap_or(settings.raffle_alternates_per_district),
         ),
+        Command::Bench { work, districts, women_per_district, months, seed, json } => {
+            bench(work, districts, women_per_district, months, seed, json, settings).await
+        }
         other => with_store(other, settings).await,
     }
 }
@@ -147,6 +150,45 @@ fn verify(
         if all { "Todo coincide / everything matches." } else { "Hay diferencias / there are differences." }
     );
     Ok(if all { exit::OK } else { exit::FAILURE })
+}
+
+async fn bench(
+    work: std::path::PathBuf,
+    districts: usize,
+    women_per_district: usize,
+    months: Vec<String>,
+    seed: u64,
+    json: bool,
+    settings: &Settings,
+) -> anyhow::Result<u8> {
+    let mut periods = Vec::new();
+    for m in &months {
+        match parse_period(m) {
+            Ok(p) => periods.push(p),
+            Err(code) => return Ok(code),
+        }
+    }
+    if work.exists() {
+        eprintln!("alcancia: --work {} already exists; give a new folder", work.display());
+        return Ok(exit::USAGE);
+    }
+    let mut settings = settings.clone();
+    settings.inbox = work.join("inbox");
+    settings.archive = work.join("archive");
+    settings.quarantine = work.join("quarantine");
+    settings.output = work.join("out");
+    if settings.database_url.starts_with("sqlite:") {
+        settings.database_url = format!("sqlite://{}", work.join("alcancia.db").display());
+    }
+    let options = alcancia::bench::BenchOptions { districts, women_per_district, months: periods, seed };
+    let store = SqliteStore::open(&settings.database_url).await?;
+    let report = alcancia::bench::run(&store, &settings, &options).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", alcancia::bench::render(&report));
+    }
+    Ok(exit::OK)
 }
 
 fn parse_raffle_period(text: &str) -> Result<RafflePeriod, u8> {

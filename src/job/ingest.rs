@@ -31,8 +31,10 @@ impl<S: Store> Job<'_, S> {
     #[tracing::instrument(skip_all, fields(file = %display_name(path)), err)]
     pub async fn ingest_file(&mut self, path: &Path, source: IngestSource) -> anyhow::Result<FileOutcome> {
         let name = display_name(path);
+        let started = std::time::Instant::now();
         let bytes = std::fs::read(path).with_context(|| format!("Failed to read {}", path.display()))?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
+        self.summary.input_bytes += bytes.len() as u64;
         if let Some(known) = self.store.known_file(&sha256).await? {
             self.store.record_sighting(known.id, &name, self.run_id).await?;
             tracing::info!(known_as = %known.name, status = %known.status, "Skipped a file already received.");
@@ -41,6 +43,7 @@ impl<S: Store> Job<'_, S> {
             return Ok(FileOutcome::Duplicate);
         }
         let archive_path = self.archive(&sha256, &name, &bytes)?;
+        self.summary.time("fetch", started);
         let meta = FileMeta {
             sha256: sha256.clone(),
             name: name.clone(),
@@ -49,12 +52,18 @@ impl<S: Store> Job<'_, S> {
             received_at: crate::clock::now_rfc3339(),
             run_id: self.run_id,
         };
+        let started = std::time::Instant::now();
         let parsed = parse_any(&bytes, &ParseOptions { currency: self.settings.currency.clone() });
         drop(bytes);
+        self.summary.time("parse", started);
+        self.summary.input_rows += row_count(&parsed);
         if !parsed.is_valid() {
             return self.quarantine(path, source, &meta, &parsed, &parsed.problems).await;
         }
-        match self.store.store_file(&meta, &parsed, self.settings.grace_days).await? {
+        let started = std::time::Instant::now();
+        let stored = self.store.store_file(&meta, &parsed, self.settings.grace_days).await?;
+        self.summary.time("store", started);
+        match stored {
             Stored::Rejected(problems) => self.quarantine(path, source, &meta, &parsed, &problems).await,
             Stored::DuplicateContent => {
                 tracing::info!(
@@ -110,6 +119,18 @@ impl<S: Store> Job<'_, S> {
         release(path, source)?;
         Ok(FileOutcome::Quarantined(target))
     }
+}
+
+/// Rows a parsed file holds: roster rows, instructions, statement entries.
+fn row_count(parsed: &ParsedFile) -> u64 {
+    use crate::formats::Content;
+    let n = match &parsed.content {
+        Content::Roster(r) => r.rows.len(),
+        Content::Payments(b) => b.iter().map(|b| b.instructions.len()).sum(),
+        Content::Statements(s) => s.iter().map(|s| s.entries.len()).sum(),
+        Content::Nothing => 0,
+    };
+    n as u64
 }
 
 fn report_path(target: &Path) -> PathBuf {

@@ -72,6 +72,7 @@ impl<'a, S: Store> Job<'a, S> {
             files_duplicate = s.files_duplicate,
             files_quarantined = s.files_quarantined,
             periods = %s.periods_recomputed.join(","),
+            steps_ms = %serde_json::to_string(&s.step_ms).unwrap_or_default(),
             exit_code,
             "Run finished."
         );

@@ -52,6 +52,7 @@ impl<S: Store> Job<'_, S> {
     /// writes its CSVs.
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         let roster = self.store.roster(period).await?;
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
@@ -71,8 +72,14 @@ impl<S: Store> Job<'_, S> {
             gap_candidates: &gap_candidates,
             grace_days: self.settings.grace_days,
         };
+        self.summary.time("load", started);
+        let started = std::time::Instant::now();
         let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
+        self.summary.time("reconcile", started);
+        let started = std::time::Instant::now();
         let histories = self.store.histories(period).await?;
+        self.summary.time("load", started);
+        let started = std::time::Instant::now();
         let rule = SaverRule {
             min_month_end_balance: self.settings.saver_min_month_end_balance,
             require_activity: self.settings.saver_require_activity,
@@ -83,6 +90,8 @@ impl<S: Store> Job<'_, S> {
                 savings::account_month(period, m, histories.get(&m.cuenta), &ledger.matched_credits, &rule)
             })
             .collect();
+        self.summary.time("account_months", started);
+        let started = std::time::Instant::now();
         let credits: HashMap<i64, &crate::records::EntryRec> =
             window_entries.iter().map(|e| (e.id, e)).collect();
         let indicator_rows = indicators::compute(&IndicatorInputs {
@@ -93,6 +102,8 @@ impl<S: Store> Job<'_, S> {
             credits: &credits,
             account_months: &account_months,
         });
+        self.summary.time("indicators", started);
+        let started = std::time::Instant::now();
         self.store
             .save_period(&PeriodResults {
                 period,
@@ -101,6 +112,8 @@ impl<S: Store> Job<'_, S> {
                 indicators: &indicator_rows,
             })
             .await?;
+        self.summary.time("save", started);
+        let started = std::time::Instant::now();
         write_period(
             &self.settings.output,
             &PeriodOutputs {
@@ -110,6 +123,7 @@ impl<S: Store> Job<'_, S> {
                 indicators: &indicator_rows,
             },
         )?;
+        self.summary.time("report", started);
         tracing::info!(
             %period,
             exceptions = reconciliation.exceptions.len(),

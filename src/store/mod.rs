@@ -68,6 +68,20 @@ pub struct RunSummary {
     pub periods_recomputed: Vec<String>,
     pub exit_code: i32,
     pub status: String,
+    /// Wall time per step, in milliseconds (fetch, parse, store, reconcile, …).
+    pub step_ms: BTreeMap<String, u64>,
+    /// Input bytes read.
+    pub input_bytes: u64,
+    /// Rows read from valid files: roster rows, instructions and statement entries.
+    pub input_rows: u64,
+}
+
+impl RunSummary {
+    /// Adds the time since `started` to a step.
+    pub fn time(&mut self, step: &str, started: std::time::Instant) {
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        *self.step_ms.entry(step.to_owned()).or_default() += ms;
+    }
 }
 
 /// The storage seam. Every method is one statement or one transaction.

@@ -1,0 +1,106 @@
+//! `alcancia bench`: generate a programme's inputs at a given scale, run the whole job on them
+//! in this process, and print the wall time of each step, the throughput and the peak memory.
+//! The figures in `BENCHMARKS.md` come from here.
+
+use crate::domain::Period;
+use crate::fixtures::{generate, FixtureOptions};
+use crate::job::{IngestSource, Job};
+use crate::settings::Settings;
+use crate::store::Store;
+use std::time::Instant;
+
+/// What to measure.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    pub districts: usize,
+    pub women_per_district: usize,
+    pub months: Vec<Period>,
+    pub seed: u64,
+}
+
+/// The measurements of one bench run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BenchReport {
+    pub women: usize,
+    pub files: usize,
+    pub input_mb: f64,
+    pub rows: u64,
+    pub generate_s: f64,
+    pub job_s: f64,
+    pub steps_s: Vec<(String, f64)>,
+    pub rows_per_s: f64,
+    pub parse_mb_per_s: f64,
+    pub peak_rss_mb: f64,
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in kB.
+pub fn peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn seconds(ms: u64) -> f64 {
+    // Durations, not money: floating point is fine for a report of timings.
+    #[allow(clippy::float_arithmetic)]
+    let s = ms as f64 / 1000.0;
+    s
+}
+
+/// Generates the inputs into `settings.inbox` and runs the job over them with `store`.
+#[allow(clippy::float_arithmetic)]
+pub async fn run<S: Store>(
+    store: &S,
+    settings: &Settings,
+    options: &BenchOptions,
+) -> anyhow::Result<BenchReport> {
+    let started = Instant::now();
+    let fixture = FixtureOptions {
+        districts: options.districts,
+        women_per_district: options.women_per_district,
+        months: options.months.clone(),
+        seed: options.seed,
+    };
+    let summary = generate(&settings.inbox, &fixture)?;
+    let generate_s = started.elapsed().as_secs_f64();
+    let mut job = Job::new(store, settings);
+    job.begin("bench").await?;
+    let started = Instant::now();
+    let files = crate::fetch::local::list_inbox(&settings.inbox)?;
+    for file in &files {
+        job.ingest_file(file, IngestSource::Inbox).await?;
+    }
+    job.recompute_dirty().await?;
+    let job_s = started.elapsed().as_secs_f64();
+    job.finish(job.exit_code()).await?;
+    let s = &job.summary;
+    let input_mb = s.input_bytes as f64 / 1_000_000.0;
+    let parse_s = seconds(s.step_ms.get("parse").copied().unwrap_or(0)).max(0.001);
+    Ok(BenchReport {
+        women: summary.women,
+        files: files.len(),
+        input_mb,
+        rows: s.input_rows,
+        generate_s,
+        job_s,
+        steps_s: s.step_ms.iter().map(|(k, v)| (k.clone(), seconds(*v))).collect(),
+        rows_per_s: s.input_rows as f64 / job_s.max(0.001),
+        parse_mb_per_s: input_mb / parse_s,
+        peak_rss_mb: peak_rss_kb() as f64 / 1024.0,
+    })
+}
+
+/// The report as a table for people.
+pub fn render(r: &BenchReport) -> String {
+    let mut out = format!(
+        "women {}  files {}  input {:.1} MB  rows {}\ngenerate {:.2} s  job {:.2} s  rows/s {:.0}  parse {:.0} MB/s  peak RSS {:.0} MB\n",
+        r.women, r.files, r.input_mb, r.rows, r.generate_s, r.job_s, r.rows_per_s, r.parse_mb_per_s, r.peak_rss_mb
+    );
+    for (step, s) in &r.steps_s {
+        out.push_str(&format!("  {step:<15} {s:>8.2} s\n"));
+    }
+    out
+}
