@@ -175,9 +175,10 @@ fn parse_balance(text: &str) -> Result<Decimal, String> {
     }
 }
 
-/// Upper case without accents, so that `Interés` reads `INTERES`.
+/// The first letters, upper case without accents, so that `Interés` reads `INTERES`. Only
+/// prefixes are ever compared, so only the first few characters are folded.
 fn fold(text: &str) -> String {
-    text.nfd().filter(|c| !is_combining_mark(*c)).collect::<String>().to_uppercase()
+    text.chars().take(12).nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_uppercase).collect()
 }
 
 /// What the bank marked the movement as, from its description (SPEC §3.2).
