@@ -67,6 +67,15 @@ pub struct RunSummary {
     pub status: String,
 }
 
+/// A remote file as its SFTP server listed it (table `remote_files`).
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteFileKey<'a> {
+    pub source: &'a str,
+    pub name: &'a str,
+    pub size: u64,
+    pub mtime: u64,
+}
+
 /// The storage seam. Every method is one statement or one transaction.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -107,6 +116,16 @@ pub trait Store {
     /// Replaces the results of `period` (and drops the matches of later periods, which the
     /// caller recomputes next).
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()>;
+
+    /// The SHA-256 of a remote file already fetched and stored, by what its server listed.
+    async fn fetched_remote(&self, remote: &RemoteFileKey<'_>) -> anyhow::Result<Option<String>>;
+    /// Remembers a remote file once it is safely stored (idempotent).
+    async fn record_fetched_remote(
+        &self,
+        remote: &RemoteFileKey<'_>,
+        sha256: &str,
+        run_id: Option<i64>,
+    ) -> anyhow::Result<()>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;
