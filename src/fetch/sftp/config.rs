@@ -263,3 +263,76 @@ impl RawSource {
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fetch::sftp::{After, Completion};
+    use crate::settings::{ConfigError, Settings};
+
+    /// Loads a configuration whose source `bn` has the given extra lines; key files exist.
+    fn load(extra: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, known) = (dir.path().join("id"), dir.path().join("known_hosts"));
+        std::fs::write(&key, "k").unwrap();
+        std::fs::write(&known, "").unwrap();
+        let file = dir.path().join("c.toml");
+        let text = format!(
+            "[sftp.sources.bn]\nhost = \"sftp.example\"\nuser = \"juntos\"\nprivate_key = {:?}\n\
+             known_hosts = {:?}\nremote_dir = \"/out\"\n{extra}",
+            key.display().to_string(),
+            known.display().to_string()
+        );
+        std::fs::write(&file, text).unwrap();
+        Settings::load_with_env(Some(&file), env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    fn error(extra: &str) -> String {
+        load(extra, &[]).err().expect("an error").to_string()
+    }
+
+    #[test]
+    fn a_source_gets_its_defaults_and_its_passphrase_from_the_environment_only() {
+        let s = load("", &[("ALCANCIA_SFTP_BN_PASSPHRASE", "secreto")]).unwrap();
+        let bn = &s.sftp.sources[0];
+        assert_eq!((bn.name.as_str(), bn.port, bn.retries), ("bn", 22, 3));
+        assert_eq!(bn.completion, Completion::Stable(std::time::Duration::from_secs(30)));
+        assert_eq!(bn.after, After::Leave);
+        assert_eq!(bn.patterns, vec!["*".to_owned()]);
+        assert_eq!(bn.passphrase.as_deref(), Some("secreto"));
+        assert!(!format!("{s:?}").contains("secreto"));
+        let named = load("passphrase_env = \"BN_KEY\"\n", &[("BN_KEY", "otro")]).unwrap();
+        assert_eq!(named.sftp.sources[0].passphrase.as_deref(), Some("otro"));
+        assert!(load("", &[]).unwrap().sftp.sources[0].passphrase.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        assert!(error("passphrase = \"x\"\n").contains("passphrase"));
+        assert!(error("port = 70000\n").contains("sftp.sources.bn.port"));
+        assert!(error("completion = \"soon\"\n").contains("sftp.sources.bn.completion"));
+        assert!(error("after = \"move\"\n").contains("sftp.sources.bn.move_to"));
+        assert!(error("move_to = \"/done\"\n").contains("sftp.sources.bn.move_to"));
+        assert!(error("patterns = []\n").contains("sftp.sources.bn.patterns"));
+        assert!(error("retries = -1\n").contains("sftp.sources.bn.retries"));
+        assert!(error("stable_secs = 99999\n").contains("sftp.sources.bn.stable_secs"));
+    }
+
+    #[test]
+    fn a_missing_key_file_and_a_bad_source_name_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[sftp.sources.bn]\nhost = \"h\"\nuser = \"u\"\nprivate_key = \"/nonexistent/key\"\n\
+             known_hosts = \"/nonexistent/kh\"\nremote_dir = \"/out\"\n",
+        )
+        .unwrap();
+        let err = Settings::load_with_env(Some(&file), Vec::new()).err().unwrap().to_string();
+        assert!(err.contains("sftp.sources.bn.private_key: no such file"), "{err}");
+        let text =
+            std::fs::read_to_string(&file).unwrap().replace("[sftp.sources.bn]", "[sftp.sources.\"b n\"]");
+        std::fs::write(&file, text).unwrap();
+        let err = Settings::load_with_env(Some(&file), Vec::new()).err().unwrap().to_string();
+        assert!(err.contains("sftp.sources.b n: a source name is"), "{err}");
+    }
+}

@@ -20,7 +20,12 @@ pub struct SshServer {
 
 fn sshd_binary() -> Option<PathBuf> {
     let candidates = [PathBuf::from("/usr/sbin/sshd"), PathBuf::from("/usr/local/sbin/sshd")];
-    candidates.into_iter().find(|p| p.is_file())
+    candidates.into_iter().find(|p| p.is_file()).or_else(|| {
+        // sshd must be started by its absolute path.
+        let out = Command::new("sh").args(["-c", "command -v sshd"]).output().ok()?;
+        let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        path.is_absolute().then_some(path)
+    })
 }
 
 fn in_ci() -> bool {
