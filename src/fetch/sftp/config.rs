@@ -287,7 +287,7 @@ mod tests {
     }
 
     fn error(extra: &str) -> String {
-        load(extra, &[]).err().expect("an error").to_string()
+        load(extra, &[]).expect_err("an error").to_string()
     }
 
     #[test]
