@@ -71,6 +71,7 @@ impl<'a, S: Store> Job<'a, S> {
             files_duplicate = s.files_duplicate,
             files_quarantined = s.files_quarantined,
             periods = %s.periods_recomputed.join(","),
+            sources_failed = %s.sources_failed.join(","),
             exit_code,
             "Run finished."
         );
@@ -89,6 +90,7 @@ impl<'a, S: Store> Job<'a, S> {
         }
         self.recompute_dirty().await?;
         if !failed_sources.is_empty() {
+            self.summary.sources_failed.clone_from(&failed_sources);
             anyhow::bail!("SFTP source(s) failed: {} (see the log above)", failed_sources.join(", "));
         }
         Ok(())

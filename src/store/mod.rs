@@ -63,6 +63,9 @@ pub struct RunSummary {
     pub files_duplicate: u64,
     pub files_quarantined: u64,
     pub periods_recomputed: Vec<String>,
+    /// SFTP sources that could not be fetched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources_failed: Vec<String>,
     pub exit_code: i32,
     pub status: String,
 }

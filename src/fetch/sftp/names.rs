@@ -4,8 +4,9 @@
 
 /// Why a remote name is refused, for the warning.
 pub fn hostile_reason(name: &str) -> Option<&'static str> {
-    if name.is_empty() || name.len() > 255 {
-        Some("empty or longer than 255 bytes")
+    // 200: room for the staging folder's `.NAME.part` within a 255-byte file name.
+    if name.is_empty() || name.len() > 200 {
+        Some("empty or longer than 200 bytes")
     } else if name.contains('/') || name.contains('\\') {
         Some("contains a path separator")
     } else if name.contains("..") {

@@ -51,15 +51,21 @@ fn a_changed_host_key_is_refused_with_what_to_do() {
 }
 
 #[test]
-fn a_wrong_user_key_and_a_refused_port_fail_their_sources_while_the_good_one_is_fetched() {
+fn a_wrong_user_key_a_refused_port_and_a_silent_server_fail_their_sources_while_the_good_one_is_fetched() {
     let Some((ws, server)) = setup() else { return };
     put_story(&server, &STORY);
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A port that accepts connections and never says a word: the handshake times out.
+    let mute = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mute_port = mute.local_addr().unwrap().port();
     configure(
         &ws,
         &[
             Source::new("apagado", &server).set("port", &closed.to_string()).set("retries", "1"),
             Source::new("bn", &server),
+            Source::new("mudo", &server)
+                .set("port", &mute_port.to_string())
+                .set("operation_timeout_secs", "1"),
             Source::new("otro", &server)
                 .text("private_key", &server.path("other_user_key").display().to_string())
                 .set("retries", "1"),
@@ -68,7 +74,9 @@ fn a_wrong_user_key_and_a_refused_port_fail_their_sources_while_the_good_one_is_
     let out = run(&ws);
     let log = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("SFTP source(s) failed: apagado, otro"), "{log}");
+    assert!(log.contains("SFTP source(s) failed: apagado, mudo, otro"), "{log}");
+    assert!(log.contains("sources_failed=apagado,mudo,otro"), "{log}");
+    assert!(log.contains("SSH handshake with sftp source mudo"), "{log}");
     assert!(log.contains(&format!("refused the login of user {}", server.user())), "{log}");
     assert!(log.contains("Failed to connect to sftp source apagado"), "{log}");
     assert_eq!(count(&out, "SFTP attempt failed; retrying."), 2, "{log}");
