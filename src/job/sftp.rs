@@ -10,7 +10,7 @@
 //! inbox path. The blocking ssh2 calls run on blocking threads inside the current span.
 
 use super::{IngestSource, Job};
-use crate::fetch::sftp::{Remote, RemoteFile, SftpError, SftpSource};
+use crate::fetch::sftp::{After, Remote, RemoteFile, SftpError, SftpSource};
 use crate::store::{RemoteFileKey, Store};
 use anyhow::Context as _;
 use std::sync::Arc;
@@ -144,6 +144,9 @@ impl<S: Store> Job<'_, S> {
                 (remote, staged.sha256)
             }
         };
+        if source.after == After::Leave {
+            return Ok(remote);
+        }
         let src = Arc::clone(source);
         let (remote, ()) = on_remote(remote, move |r| r.release(&src, &file, &sha256))
             .await

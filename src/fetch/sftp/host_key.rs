@@ -55,6 +55,15 @@ pub fn verify(session: &Session, known_hosts_text: &str, source: &SftpSource) ->
     let (key, _) = session.host_key().ok_or_else(|| {
         SftpError::HostKey(format!("{}: the server presented no host key", host_entry(source)))
     })?;
+    if is_revoked(known_hosts_text, key) {
+        return Err(SftpError::HostKey(format!(
+            "sftp source {}: the host key of {} (fingerprint {}) is marked @revoked in {}; refusing to connect",
+            source.name,
+            host_entry(source),
+            fingerprint(session),
+            source.known_hosts.display()
+        )));
+    }
     let mut known = session.known_hosts().map_err(|e| SftpError::failed(e, "Failed to read known_hosts"))?;
     for (number, line) in known_hosts_text.lines().enumerate() {
         // One unreadable line (an unsupported key type) must not hide the others; a key we
@@ -73,6 +82,15 @@ pub fn verify(session: &Session, known_hosts_text: &str, source: &SftpSource) ->
             source.known_hosts.display()
         ))),
     }
+}
+
+/// Whether an `@revoked` line names this key (libssh2 cannot read such lines itself).
+fn is_revoked(known_hosts_text: &str, key: &[u8]) -> bool {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    known_hosts_text.lines().any(|line| {
+        let mut fields = line.split_whitespace();
+        fields.next() == Some("@revoked") && fields.nth(2) == Some(encoded.as_str())
+    })
 }
 
 /// `SHA256:…` as `ssh-keygen -l` prints it.

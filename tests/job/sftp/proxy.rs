@@ -5,31 +5,37 @@
 use super::server::SshServer;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 pub struct Relay {
     pub port: u16,
     cut_after: Arc<AtomicU64>,
+    closed: Arc<AtomicBool>,
 }
 
 impl Relay {
-    /// Relays to `server`, stopping it after `cut_after` server bytes on one connection.
-    pub fn start(server: Arc<SshServer>, cut_after: u64) -> Self {
+    /// Relays to `server`, stopping it after `cut_after` server bytes on one connection. The
+    /// relay does not keep the server alive: dropping the test's handle still stops it.
+    pub fn start(server: &Arc<SshServer>, cut_after: u64) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind relay");
         let port = listener.local_addr().expect("addr").port();
-        let cut = Arc::new(AtomicU64::new(cut_after));
-        let limit = Arc::clone(&cut);
+        let (cut, closed) = (Arc::new(AtomicU64::new(cut_after)), Arc::new(AtomicBool::new(false)));
+        let (limit, stop) = (Arc::clone(&cut), Arc::clone(&closed));
+        let (server, upstream_port) = (Arc::downgrade(server), server.port);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let Ok(upstream) = TcpStream::connect(("127.0.0.1", server.port)) else {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(upstream) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
                     // The server is down: the client sees its connection closed.
                     continue;
                 };
-                relay(client, upstream, Arc::clone(&server), Arc::clone(&limit));
+                relay(client, upstream, Weak::clone(&server), Arc::clone(&limit));
             }
         });
-        Self { port, cut_after: cut }
+        Self { port, cut_after: cut, closed }
     }
 
     /// From now on, relays without cutting.
@@ -38,7 +44,15 @@ impl Relay {
     }
 }
 
-fn relay(client: TcpStream, upstream: TcpStream, server: Arc<SshServer>, limit: Arc<AtomicU64>) {
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread so that it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn relay(client: TcpStream, upstream: TcpStream, server: Weak<SshServer>, limit: Arc<AtomicU64>) {
     let (c2, u2) = (client.try_clone().expect("clone"), upstream.try_clone().expect("clone"));
     std::thread::spawn(move || {
         let _ = std::io::copy(&mut &c2, &mut &u2);
@@ -55,7 +69,9 @@ fn relay(client: TcpStream, upstream: TcpStream, server: Arc<SshServer>, limit: 
             };
             carried += n as u64;
             if carried > limit.load(Ordering::SeqCst) {
-                server.stop();
+                if let Some(server) = server.upgrade() {
+                    server.stop();
+                }
                 let _ = to.shutdown(Shutdown::Both);
                 let _ = from.shutdown(Shutdown::Both);
                 return;

@@ -35,7 +35,7 @@ fn an_unknown_host_key_is_refused_with_what_to_do_and_the_inbox_still_runs() {
 }
 
 #[test]
-fn a_changed_host_key_is_refused_with_what_to_do() {
+fn a_changed_or_revoked_host_key_is_refused_with_what_to_do() {
     let Some((ws, server)) = setup() else { return };
     put_story(&server, &STORY);
     let known_hosts = server.path("stale_known_hosts");
@@ -47,6 +47,20 @@ fn a_changed_host_key_is_refused_with_what_to_do() {
     assert!(log.contains(&format!("HOST KEY CHANGED for [127.0.0.1]:{}", server.port)), "{log}");
     assert!(log.contains(&server.fingerprint("host_key.pub")), "{log}");
     assert!(log.contains(&format!("ssh-keygen -R '[127.0.0.1]:{}'", server.port)), "{log}");
+    assert_eq!(stored_files(&ws), Vec::<String>::new());
+
+    // The right key, but also revoked: still refused.
+    server.write_known_hosts(&known_hosts, "host_key.pub");
+    let public = std::fs::read_to_string(server.path("host_key.pub")).unwrap();
+    let mut text = std::fs::read_to_string(&known_hosts).unwrap();
+    text.push_str(&format!(
+        "@revoked * {}\n",
+        public.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    ));
+    std::fs::write(&known_hosts, text).unwrap();
+    let out = run(&ws);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is marked @revoked"), "{}", stderr(&out));
     assert_eq!(stored_files(&ws), Vec::<String>::new());
 }
 
@@ -92,7 +106,7 @@ fn a_server_stopped_mid_download_ingests_nothing_partial_and_the_next_run_comple
     let mut big = story(STORY[3]);
     big.extend(std::iter::repeat(b'\n').take(2 << 20));
     put(&server, STORY[3], &big);
-    let relay = Relay::start(Arc::clone(&server), 512 << 10);
+    let relay = Relay::start(&server, 512 << 10);
     let known_hosts = server.path("relay_known_hosts");
     server.write_known_hosts_for(&known_hosts, "host_key.pub", relay.port);
     let done = server.path("done");
