@@ -28,8 +28,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// The nightly job: ingest every new file in paths.inbox, then recompute every period the
-    /// new data touched and write its outputs under paths.output.
+    /// The nightly job: fetch every new file from each SFTP source (sftp.sources.*), ingest every
+    /// new file in paths.inbox, then recompute every period the new data touched and write its
+    /// outputs under paths.output. Exit 1 if an SFTP source failed (the rest is still done).
     Run,
     /// Ingest the given files (in the order given, sorted by name), then recompute what they touched.
     /// The files are left where they are.

@@ -23,6 +23,8 @@ struct Raw {
     saver: RawSaver,
     raffle: RawRaffle,
     log: RawLog,
+    #[serde(default)]
+    sftp: crate::fetch::sftp::config::RawSftp,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +95,8 @@ pub struct Settings {
     pub raffle_exclude_previous_draws: usize,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// `sftp.*`: the staging folder and the SFTP sources.
+    pub sftp: crate::fetch::sftp::SftpSettings,
 }
 
 /// How logs are written.
@@ -128,6 +132,7 @@ impl fmt::Debug for Settings {
             .field("output", &self.output)
             .field("currency", &self.currency)
             .field("grace_days", &self.grace_days)
+            .field("sftp", &self.sftp)
             .finish_non_exhaustive()
     }
 }
@@ -176,8 +181,12 @@ impl Settings {
                 builder = builder.add_source(config::File::with_name("config/default.toml").required(false));
             }
         }
-        let source: config::Map<String, String> =
-            env.into_iter().filter(|(k, _)| k.starts_with("ALCANCIA__")).collect();
+        let env: std::collections::HashMap<String, String> = env.into_iter().collect();
+        let source: config::Map<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("ALCANCIA__"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         builder = builder.add_source(
             config::Environment::with_prefix("ALCANCIA")
                 .prefix_separator("__")
@@ -186,10 +195,10 @@ impl Settings {
         );
         let built = builder.build().map_err(|e| ConfigError(e.to_string()))?;
         let raw: Raw = built.try_deserialize().map_err(|e| ConfigError(e.to_string()))?;
-        Self::validate(raw)
+        Self::validate(raw, &env)
     }
 
-    fn validate(raw: Raw) -> Result<Self, ConfigError> {
+    fn validate(raw: Raw, env: &std::collections::HashMap<String, String>) -> Result<Self, ConfigError> {
         let bad = |key: &str, reason: String| ConfigError(format!("{key}: {reason}"));
         let url = raw.database.url.trim().to_owned();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
@@ -248,6 +257,7 @@ impl Settings {
             )?,
             log_format,
             log_level: raw.log.level,
+            sftp: raw.sftp.validate(env)?,
         })
     }
 }

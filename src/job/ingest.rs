@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub enum IngestSource {
     Inbox,
     CommandLine,
+    /// Downloaded into the SFTP staging folder; removed once safely stored.
+    Staged,
 }
 
 /// What happened to one file.
@@ -160,9 +162,9 @@ pub fn quarantine_report(meta: &FileMeta, parsed: &ParsedFile, problems: &[Probl
     out
 }
 
-/// Removes an inbox file once it is safely stored, archived or quarantined.
+/// Removes an inbox or staged file once it is safely stored, archived or quarantined.
 fn release(path: &Path, source: IngestSource) -> anyhow::Result<()> {
-    if source == IngestSource::Inbox {
+    if matches!(source, IngestSource::Inbox | IngestSource::Staged) {
         std::fs::remove_file(path)
             .with_context(|| format!("Failed to remove {} from the inbox", path.display()))?;
     }

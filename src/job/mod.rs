@@ -8,6 +8,7 @@ mod ingest;
 mod lock;
 mod raffle;
 mod recompute;
+mod sftp;
 
 pub use ingest::{FileOutcome, IngestSource};
 pub use lock::RunLock;
@@ -73,20 +74,28 @@ impl<'a, S: Store> Job<'a, S> {
             files_quarantined = s.files_quarantined,
             periods = %s.periods_recomputed.join(","),
             steps_ms = %serde_json::to_string(&s.step_ms).unwrap_or_default(),
+            sources_failed = %s.sources_failed.join(","),
             exit_code,
             "Run finished."
         );
         Ok(())
     }
 
-    /// The nightly job: the inbox, then every touched period.
+    /// The nightly job: every SFTP source, the inbox, then every touched period. A source that
+    /// could not be fetched fails the run (exit 1) once everything else is done.
     #[tracing::instrument(skip_all, err)]
     pub async fn run_nightly(&mut self) -> anyhow::Result<()> {
+        let failed_sources = self.fetch_sftp_sources().await?;
         let files = crate::fetch::local::list_inbox(&self.settings.inbox)?;
         tracing::info!(files = files.len(), inbox = %self.settings.inbox.display(), "Inbox listed.");
         for path in files {
             self.ingest_file(&path, IngestSource::Inbox).await?;
         }
-        self.recompute_dirty().await
+        self.recompute_dirty().await?;
+        if !failed_sources.is_empty() {
+            self.summary.sources_failed.clone_from(&failed_sources);
+            anyhow::bail!("SFTP source(s) failed: {} (see the log above)", failed_sources.join(", "));
+        }
+        Ok(())
     }
 }

@@ -66,6 +66,9 @@ pub struct RunSummary {
     pub files_duplicate: u64,
     pub files_quarantined: u64,
     pub periods_recomputed: Vec<String>,
+    /// SFTP sources that could not be fetched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources_failed: Vec<String>,
     pub exit_code: i32,
     pub status: String,
     /// Wall time per step, in milliseconds (fetch, parse, store, reconcile, …).
@@ -82,6 +85,15 @@ impl RunSummary {
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         *self.step_ms.entry(step.to_owned()).or_default() += ms;
     }
+}
+
+/// A remote file as its SFTP server listed it (table `remote_files`).
+#[derive(Clone, Copy, Debug)]
+pub struct RemoteFileKey<'a> {
+    pub source: &'a str,
+    pub name: &'a str,
+    pub size: u64,
+    pub mtime: u64,
 }
 
 /// The storage seam. Every method is one statement or one transaction.
@@ -154,6 +166,15 @@ pub trait Store {
     async fn current_draw(&self, period: RafflePeriod) -> anyhow::Result<Option<DrawRecord>>;
     /// Records a draw in one transaction; an earlier draw of the period stays, no longer current.
     async fn save_draw(&self, record: &DrawRecord) -> anyhow::Result<()>;
+    /// The SHA-256 of a remote file already fetched and stored, by what its server listed.
+    async fn fetched_remote(&self, remote: &RemoteFileKey<'_>) -> anyhow::Result<Option<String>>;
+    /// Remembers a remote file once it is safely stored (idempotent).
+    async fn record_fetched_remote(
+        &self,
+        remote: &RemoteFileKey<'_>,
+        sha256: &str,
+        run_id: Option<i64>,
+    ) -> anyhow::Result<()>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;

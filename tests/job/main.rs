@@ -6,4 +6,5 @@ mod helpers;
 mod bad_files;
 mod calibration;
 mod raffle;
+mod sftp;
 mod story;

@@ -2,7 +2,7 @@
 
 mod raffle;
 
-use super::{FileMeta, KnownFile, PeriodResults, RunSummary, Store, Stored};
+use super::{FileMeta, KnownFile, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::RafflePeriod;
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
@@ -836,6 +836,40 @@ impl Store for SqliteStore {
 
     async fn save_draw(&self, record: &DrawRecord) -> anyhow::Result<()> {
         self.raffle_save_draw(record).await
+    }
+
+    async fn fetched_remote(&self, r: &RemoteFileKey<'_>) -> anyhow::Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT sha256 FROM remote_files WHERE source = ? AND name = ? AND size = ? AND mtime = ?",
+        )
+        .bind(r.source)
+        .bind(r.name)
+        .bind(r.size as i64)
+        .bind(r.mtime as i64)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn record_fetched_remote(
+        &self,
+        r: &RemoteFileKey<'_>,
+        sha256: &str,
+        run_id: Option<i64>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO remote_files (source, name, size, mtime, sha256, fetched_at, run_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(r.source)
+        .bind(r.name)
+        .bind(r.size as i64)
+        .bind(r.mtime as i64)
+        .bind(sha256)
+        .bind(crate::clock::now_rfc3339())
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {
