@@ -5,4 +5,5 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod postgres;
 mod story;
