@@ -176,6 +176,57 @@ mod tests {
         assert_eq!(row(|r| r.field("\\.").map(|_| ())), "\\\\.\n");
     }
 
+    /// The test server, when `ALCANCIA_TEST_DATABASE_URL` is set (required under `CI=true`).
+    fn test_server() -> Option<String> {
+        match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("CI=true needs ALCANCIA_TEST_DATABASE_URL")
+            }
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn awkward_text_survives_a_round_trip_through_postgresql() {
+        use sqlx::Connection as _;
+        let Some(url) = test_server() else { return };
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TEMP TABLE t (n BIGINT, s TEXT, d DATE, a NUMERIC, b BOOLEAN)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let texts = [
+            "tab\there",
+            "line\nbreak\r\n",
+            "back\\slash \\N \\.",
+            "\\.",
+            "ñandú «José» 😀",
+            "",
+            "a,b;\"c\"",
+        ];
+        let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+        let rows: Vec<(i64, Option<&str>)> =
+            texts.iter().enumerate().map(|(i, t)| (i as i64, Some(t.as_str()))).chain([(99, None)]).collect();
+        let date = NaiveDate::from_ymd_opt(2012, 7, 31);
+        let stored = copy_in(&mut conn, "t (n, s, d, a, b)", rows.clone(), |out, (n, s)| {
+            out.field(n)?.field(s)?.field(date)?.field(Decimal::new(-12345, 3))?.field(n % 2 == 0)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(stored, rows.len() as u64);
+        let back: Vec<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT n, s, d::text || ' ' || a::text || ' ' || b::text FROM t ORDER BY n")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        for ((n, s), (m, t, rest)) in rows.iter().zip(&back) {
+            assert_eq!((n, s.map(str::to_owned)), (m, t.clone()));
+            assert_eq!(rest, &format!("2012-07-31 -12.345 {}", n % 2 == 0));
+        }
+    }
+
     #[test]
     fn a_nul_character_is_refused() {
         let mut rows = CopyRows::default();
