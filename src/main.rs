@@ -5,6 +5,7 @@ use alcancia::cli::{Cli, Command, RaffleCommand};
 use alcancia::domain::{Period, RafflePeriod};
 use alcancia::job::{exit, IngestSource, Job, RunLock};
 use alcancia::settings::Settings;
+use alcancia::store::postgres;
 use alcancia::store::sqlite::SqliteStore;
 use alcancia::store::Store;
 use clap::Parser;
@@ -199,8 +200,8 @@ fn parse_raffle_period(text: &str) -> Result<RafflePeriod, u8> {
 }
 
 async fn with_store(command: Command, settings: &Settings) -> anyhow::Result<u8> {
-    if !settings.database_url.starts_with("sqlite:") {
-        anyhow::bail!("only SQLite is supported in this version (database.url)");
+    if postgres::is_postgres_url(&settings.database_url) {
+        return with_postgres(command, settings).await;
     }
     let Some(_lock) = RunLock::try_acquire(&RunLock::path_for(&settings.database_url))? else {
         tracing::warn!("Another run holds the lock; nothing done.");
@@ -209,6 +210,21 @@ async fn with_store(command: Command, settings: &Settings) -> anyhow::Result<u8>
     };
     let store = SqliteStore::open(&settings.database_url).await?;
     execute(command, &store, settings).await
+}
+
+/// PostgreSQL: the run lock is an advisory lock held on its own connection for the whole run.
+async fn with_postgres(command: Command, settings: &Settings) -> anyhow::Result<u8> {
+    let options = postgres::connect_options(&settings.database_url)?;
+    let Some(lock) = postgres::PgRunLock::try_acquire(&options).await? else {
+        tracing::warn!("Another run holds the lock; nothing done.");
+        eprintln!("alcancia: another run holds the lock");
+        return Ok(exit::LOCKED);
+    };
+    let store = postgres::PgStore::open(&settings.database_url).await?;
+    let code = execute(command, &store, settings).await?;
+    store.pool().close().await;
+    lock.release().await?;
+    Ok(code)
 }
 
 async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> anyhow::Result<u8> {

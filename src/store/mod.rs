@@ -1,11 +1,12 @@
 //! The store: every ingested file and its facts, and the results of each period.
 //!
 //! [`Store`] is the one seam between the decisions and a database. [`sqlite::SqliteStore`] is
-//! the embedded default; a PostgreSQL implementation follows the same trait with its own
-//! migrations. A file is stored in one transaction: its facts are inserted, checked against
+//! the embedded default; [`postgres::PgStore`] follows the same trait with its own migrations,
+//! for production. A file is stored in one transaction: its facts are inserted, checked against
 //! what is already stored (conflicting `lote`, reused `referencia`, overlapping statements) and
 //! committed, or rolled back whole and reported as problems for quarantine.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::domain::{Period, RafflePeriod};

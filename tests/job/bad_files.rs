@@ -1,7 +1,7 @@
 //! Every bad file of every format, dropped after the story: quarantined with its reason and a
 //! report beside it, exit status 3, and the database's facts and the outputs unchanged.
 
-use crate::helpers::{repo, stderr, Workspace};
+use crate::helpers::{on_both_backends, repo, stderr, Backend, Workspace};
 
 fn expected_reasons(folder: &str) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(repo(folder).join("EXPECTED.tsv")).expect("EXPECTED.tsv");
@@ -14,8 +14,8 @@ fn expected_reasons(folder: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn check_folder(folder: &str) {
-    let ws = Workspace::new();
+fn check_folder(backend: &Backend, folder: &str) {
+    let ws = Workspace::on(backend);
     ws.drop_into_inbox("tests/data/story/inputs");
     assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
     let outputs = ws.outputs();
@@ -41,17 +41,20 @@ fn check_folder(folder: &str) {
     }
 }
 
-#[test]
-fn every_bad_csv_file_is_quarantined_with_its_reason() {
-    check_folder("tests/data/csv/bad");
+on_both_backends! {
+    fn every_bad_csv_file_is_quarantined_with_its_reason(backend) {
+        check_folder(&backend, "tests/data/csv/bad");
+    }
 }
 
-#[test]
-fn every_bad_xml_file_is_quarantined_with_its_reason() {
-    check_folder("tests/data/xml/bad");
+on_both_backends! {
+    fn every_bad_xml_file_is_quarantined_with_its_reason(backend) {
+        check_folder(&backend, "tests/data/xml/bad");
+    }
 }
 
-#[test]
-fn every_bad_mt940_file_is_quarantined_with_its_reason() {
-    check_folder("tests/data/mt940/bad");
+on_both_backends! {
+    fn every_bad_mt940_file_is_quarantined_with_its_reason(backend) {
+        check_folder(&backend, "tests/data/mt940/bad");
+    }
 }

@@ -1,11 +1,130 @@
-//! A fresh workspace per test: its own config, inbox, archive, quarantine, output and SQLite
-//! database, and a way to run the real `alcancia` binary in it.
+//! A fresh workspace per test: its own config, inbox, archive, quarantine, output and
+//! database — a SQLite file, or a fresh PostgreSQL database (dropped at the end) — and a way to
+//! run the real `alcancia` binary in it. [`on_both_backends!`] runs one test body on each.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// A server reachable at `admin_url` (a database the test may connect to and create
+    /// databases from).
+    Postgres {
+        admin_url: String,
+    },
+}
+
+impl Backend {
+    /// PostgreSQL when `ALCANCIA_TEST_DATABASE_URL` is set. Without it the PostgreSQL variants
+    /// are skipped, except in CI (`CI=true`), where its absence fails the test.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres { admin_url: url }),
+            _ if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("CI=true but ALCANCIA_TEST_DATABASE_URL is not set: the PostgreSQL tests cannot run")
+            }
+            _ => {
+                eprintln!("ALCANCIA_TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+                None
+            }
+        }
+    }
+}
+
+/// Defines `mod NAME { fn sqlite(); fn postgres(); }`: the body once per backend, as two tests.
+macro_rules! on_both_backends {
+    ($(#[doc = $doc:literal])* fn $name:ident($backend:ident) $body:block) => {
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($backend: $crate::helpers::Backend) $body
+
+            #[test]
+            fn sqlite() {
+                body($crate::helpers::Backend::Sqlite)
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(backend) = $crate::helpers::Backend::postgres() {
+                    body(backend)
+                }
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+/// A fresh PostgreSQL database, dropped (with its connections) when this is dropped.
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_start..].find('/') {
+        Some(slash) => &base[..host_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt").block_on(future)
+}
+
+impl PgDatabase {
+    pub fn create(admin_url: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name =
+            format!("alcancia_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let sql = format!("CREATE DATABASE {name}");
+        block_on(async {
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at ALCANCIA_TEST_DATABASE_URL is unreachable: {e}"));
+            sqlx::query(&sql).execute(&mut admin).await.expect("create the test database");
+        });
+        Self { admin_url: admin_url.to_owned(), url: with_database(admin_url, &name), name }
+    }
+
+    /// A pool on the test database.
+    pub async fn pool(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.url).await.expect("connect to the test database")
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        block_on(async {
+            if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url).await {
+                let _ = sqlx::query(&sql).execute(&mut admin).await;
+            }
+        });
+    }
+}
 
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database, when the workspace runs on PostgreSQL.
+    pub pg: Option<PgDatabase>,
 }
 
 pub fn repo(relative: &str) -> PathBuf {
@@ -13,13 +132,26 @@ pub fn repo(relative: &str) -> PathBuf {
 }
 
 impl Workspace {
+    /// A workspace on SQLite.
     pub fn new() -> Self {
+        Self::on(&Backend::Sqlite)
+    }
+
+    /// A workspace on the given backend (PostgreSQL: a fresh database of its own).
+    pub fn on(backend: &Backend) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = "[database]\nurl = \"sqlite://db/alcancia.db\"\n\
-                      [paths]\ninbox = \"inbox\"\narchive = \"archive\"\nquarantine = \"quarantine\"\noutput = \"out\"\n";
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres { admin_url } => Some(PgDatabase::create(admin_url)),
+        };
+        let url = pg.as_ref().map_or("sqlite://db/alcancia.db", |db| db.url.as_str());
+        let config = format!(
+            "[database]\nurl = \"{url}\"\n\
+             [paths]\ninbox = \"inbox\"\narchive = \"archive\"\nquarantine = \"quarantine\"\noutput = \"out\"\n"
+        );
         std::fs::write(dir.path().join("alcancia.toml"), config).expect("config");
         std::fs::create_dir_all(dir.path().join("inbox")).expect("inbox");
-        Self { dir }
+        Self { dir, pg }
     }
 
     pub fn path(&self, relative: &str) -> PathBuf {
@@ -36,21 +168,25 @@ impl Workspace {
 
     /// Runs `alcancia --config alcancia.toml ARGS…` in the workspace.
     pub fn alcancia(&self, args: &[&str]) -> Output {
-        self.alcancia_with_env(args, &[])
+        self.command(args).output().expect("run alcancia")
     }
 
     /// As [`Workspace::alcancia`], with extra environment variables.
     pub fn alcancia_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_alcancia"))
-            .envs(env.iter().copied())
+        self.command(args).envs(env.iter().copied()).output().expect("run alcancia")
+    }
+
+    /// The command [`Workspace::alcancia`] runs, to spawn it instead.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_alcancia"));
+        command
             .current_dir(self.dir.path())
             .arg("--config")
             .arg("alcancia.toml")
             .args(args)
             .env_remove("RUST_LOG")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run alcancia")
+            .env("NO_COLOR", "1");
+        command
     }
 
     /// Every file under `out/`, relative path → bytes.
@@ -63,44 +199,37 @@ impl Workspace {
 
     /// Row counts of the tables that hold facts and results.
     pub fn table_counts(&self) -> Vec<(String, i64)> {
-        let db = self.path("db/alcancia.db");
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        runtime.block_on(async {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
-            let mut counts = Vec::new();
-            for table in [
-                "rosters",
-                "roster_rows",
-                "batches",
-                "instructions",
-                "statements",
-                "entries",
-                "recon_matches",
-                "recon_exceptions",
-                "account_months",
-                "indicators",
-                "dirty_periods",
-            ] {
-                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-                    .fetch_one(&pool)
-                    .await
-                    .expect("count");
-                counts.push((table.to_owned(), n));
-            }
-            pool.close().await;
-            counts
-        })
+        let mut counts = Vec::new();
+        for table in [
+            "rosters",
+            "roster_rows",
+            "batches",
+            "instructions",
+            "statements",
+            "entries",
+            "recon_matches",
+            "recon_exceptions",
+            "account_months",
+            "indicators",
+            "dirty_periods",
+        ] {
+            counts.push((table.to_owned(), self.count(&format!("SELECT COUNT(*) FROM {table}"))));
+        }
+        counts
     }
-}
 
-impl Workspace {
-    /// One integer from the workspace's database.
-    pub fn query_scalar(&self, sql: &str) -> i64 {
-        let db = self.path("db/alcancia.db");
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        runtime.block_on(async {
+    /// The number a `SELECT COUNT(*) …` returns, on whichever backend.
+    pub fn count(&self, sql: &str) -> i64 {
+        block_on(async {
+            if let Some(pg) = &self.pg {
+                let pool = pg.pool().await;
+                let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
+                pool.close().await;
+                return n;
+            }
+            let db = self.path("db/alcancia.db");
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
-            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("query");
+            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
             pool.close().await;
             n
         })

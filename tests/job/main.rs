@@ -5,6 +5,7 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod postgres;
 mod raffle;
 mod sftp;
 mod story;

@@ -2,86 +2,90 @@
 //! reversals, voluntary deposits, an untouched balance, a suspended woman and a Windows-1252
 //! roster; outputs checked byte for byte against files worked out by hand.
 
-use crate::helpers::{assert_same_text, repo, stderr, Workspace};
+use crate::helpers::{assert_same_text, on_both_backends, repo, stderr, Workspace};
 
-#[test]
-fn the_story_gives_the_hand_worked_outputs_byte_for_byte() {
-    let ws = Workspace::new();
-    ws.drop_into_inbox("tests/data/story/inputs");
-    let out = ws.alcancia(&["run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    for name in [
-        "reconciliation_exceptions.csv",
-        "reconciliation_summary.csv",
-        "account_months.csv",
-        "indicators.csv",
-    ] {
-        let expected =
-            std::fs::read(repo("tests/data/story/expected/2012-07").join(name)).expect("expected file");
-        let actual = std::fs::read(ws.path("out/2012-07").join(name)).expect("output file");
-        assert_same_text(name, &expected, &actual);
-    }
-    // Nothing is left in the inbox; every file is archived byte for byte.
-    assert_eq!(std::fs::read_dir(ws.path("inbox")).unwrap().count(), 0);
-    let archived: usize = std::fs::read_dir(ws.path("archive"))
-        .unwrap()
-        .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
-        .sum();
-    assert_eq!(archived, 4);
-}
-
-#[test]
-fn running_twice_ingests_nothing_and_changes_no_output_byte() {
-    let ws = Workspace::new();
-    ws.drop_into_inbox("tests/data/story/inputs");
-    assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
-    let before = ws.outputs();
-    let counts = ws.table_counts();
-    // The same files arrive again: skipped as duplicates.
-    ws.drop_into_inbox("tests/data/story/inputs");
-    let second = ws.alcancia(&["run"]);
-    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
-    assert!(stderr(&second).contains("files_ingested=0"), "{}", stderr(&second));
-    assert!(stderr(&second).contains("files_duplicate=4"), "{}", stderr(&second));
-    assert_eq!(ws.outputs(), before);
-    assert_eq!(ws.table_counts(), counts);
-    // And with an empty inbox, nothing happens either.
-    assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
-    assert_eq!(ws.outputs(), before);
-}
-
-#[test]
-fn files_given_one_by_one_give_the_same_outputs_as_one_run() {
-    let ws = Workspace::new();
-    let mut inputs: Vec<_> =
-        std::fs::read_dir(repo("tests/data/story/inputs")).unwrap().map(|e| e.unwrap().path()).collect();
-    inputs.sort();
-    for input in &inputs {
-        let out = ws.alcancia(&["ingest", input.to_str().unwrap()]);
+on_both_backends! {
+    fn the_story_gives_the_hand_worked_outputs_byte_for_byte(backend) {
+        let ws = Workspace::on(&backend);
+        ws.drop_into_inbox("tests/data/story/inputs");
+        let out = ws.alcancia(&["run"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        for name in [
+            "reconciliation_exceptions.csv",
+            "reconciliation_summary.csv",
+            "account_months.csv",
+            "indicators.csv",
+        ] {
+            let expected =
+                std::fs::read(repo("tests/data/story/expected/2012-07").join(name)).expect("expected file");
+            let actual = std::fs::read(ws.path("out/2012-07").join(name)).expect("output file");
+            assert_same_text(name, &expected, &actual);
+        }
+        // Nothing is left in the inbox; every file is archived byte for byte.
+        assert_eq!(std::fs::read_dir(ws.path("inbox")).unwrap().count(), 0);
+        let archived: usize = std::fs::read_dir(ws.path("archive"))
+            .unwrap()
+            .map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
+            .sum();
+        assert_eq!(archived, 4);
     }
-    let expected =
-        std::fs::read(repo("tests/data/story/expected/2012-07/reconciliation_exceptions.csv")).unwrap();
-    assert_same_text(
-        "exceptions",
-        &expected,
-        &std::fs::read(ws.path("out/2012-07/reconciliation_exceptions.csv")).unwrap(),
-    );
-    // `ingest` leaves the given files where they are.
-    assert!(inputs.iter().all(|p| p.exists()));
 }
 
-#[test]
-fn reconcile_command_rewrites_the_same_outputs() {
-    let ws = Workspace::new();
-    ws.drop_into_inbox("tests/data/story/inputs");
-    assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
-    let before = ws.outputs();
-    std::fs::remove_dir_all(ws.path("out")).unwrap();
-    let out = ws.alcancia(&["reconcile", "--period", "2012-07"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(ws.outputs(), before);
-    assert_eq!(ws.alcancia(&["reconcile", "--period", "2012-13"]).status.code(), Some(2));
+on_both_backends! {
+    fn running_twice_ingests_nothing_and_changes_no_output_byte(backend) {
+        let ws = Workspace::on(&backend);
+        ws.drop_into_inbox("tests/data/story/inputs");
+        assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
+        let before = ws.outputs();
+        let counts = ws.table_counts();
+        // The same files arrive again: skipped as duplicates.
+        ws.drop_into_inbox("tests/data/story/inputs");
+        let second = ws.alcancia(&["run"]);
+        assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+        assert!(stderr(&second).contains("files_ingested=0"), "{}", stderr(&second));
+        assert!(stderr(&second).contains("files_duplicate=4"), "{}", stderr(&second));
+        assert_eq!(ws.outputs(), before);
+        assert_eq!(ws.table_counts(), counts);
+        // And with an empty inbox, nothing happens either.
+        assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
+        assert_eq!(ws.outputs(), before);
+    }
+}
+
+on_both_backends! {
+    fn files_given_one_by_one_give_the_same_outputs_as_one_run(backend) {
+        let ws = Workspace::on(&backend);
+        let mut inputs: Vec<_> =
+            std::fs::read_dir(repo("tests/data/story/inputs")).unwrap().map(|e| e.unwrap().path()).collect();
+        inputs.sort();
+        for input in &inputs {
+            let out = ws.alcancia(&["ingest", input.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+        let expected =
+            std::fs::read(repo("tests/data/story/expected/2012-07/reconciliation_exceptions.csv")).unwrap();
+        assert_same_text(
+            "exceptions",
+            &expected,
+            &std::fs::read(ws.path("out/2012-07/reconciliation_exceptions.csv")).unwrap(),
+        );
+        // `ingest` leaves the given files where they are.
+        assert!(inputs.iter().all(|p| p.exists()));
+    }
+}
+
+on_both_backends! {
+    fn reconcile_command_rewrites_the_same_outputs(backend) {
+        let ws = Workspace::on(&backend);
+        ws.drop_into_inbox("tests/data/story/inputs");
+        assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
+        let before = ws.outputs();
+        std::fs::remove_dir_all(ws.path("out")).unwrap();
+        let out = ws.alcancia(&["reconcile", "--period", "2012-07"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(ws.outputs(), before);
+        assert_eq!(ws.alcancia(&["reconcile", "--period", "2012-13"]).status.code(), Some(2));
+    }
 }
 
 #[test]

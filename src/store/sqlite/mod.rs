@@ -67,7 +67,7 @@ fn period(text: &str) -> anyhow::Result<Period> {
 
 /// The identity of a batch's content, whatever format carried it: its instructions as
 /// (period, dni, cuenta, amount in céntimos, referencia), sorted.
-fn batch_content_hash(batch: &Batch) -> String {
+pub(crate) fn batch_content_hash(batch: &Batch) -> String {
     let mut lines: Vec<String> = batch
         .instructions
         .iter()

@@ -1,0 +1,324 @@
+//! The PostgreSQL store: the same [`Store`] contract as SQLite — one transaction per file,
+//! insert then check, results replaced per period — for production. Rows are loaded with
+//! `COPY … FROM STDIN`; migrations (`src/store/migrations/postgres`) are applied on open;
+//! the password comes from the environment (`PGPASSWORD`) or `~/.pgpass`, never from the
+//! configuration file. [`lock::PgRunLock`] keeps two runs, on any machines, from overlapping.
+
+mod copy;
+mod load;
+pub mod lock;
+mod migrate;
+mod raffle;
+mod read;
+mod results;
+
+use super::{FileMeta, KnownFile, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
+use crate::domain::Period;
+use crate::domain::RafflePeriod;
+use crate::formats::{Content, ParsedFile, Problem};
+use crate::raffle::draw::DrawRecord;
+use crate::raffle::eligibility::{EligibleWoman, Exclusion};
+use crate::reconcile::Ledger;
+use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::savings::AccountHistory;
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+
+pub use lock::{PgRunLock, RUN_LOCK_KEY};
+
+/// Whether a `database.url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Connection options for `url`; a password missing from it is taken from `PGPASSWORD` or
+/// `~/.pgpass`.
+pub fn connect_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+    PgConnectOptions::from_str(url)
+        .map_err(|e| anyhow::anyhow!("Failed to read database.url as a PostgreSQL URL: {e}"))
+        .map(|o| o.application_name("alcancia"))
+}
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and applies any pending migration.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let options = connect_options(url)?;
+        migrate::run(&options).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .context("Failed to connect to PostgreSQL")?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn period_of(date: NaiveDate) -> Period {
+    Period::of_date(date)
+}
+
+impl Store for PgStore {
+    async fn known_file(&self, sha256: &str) -> anyhow::Result<Option<KnownFile>> {
+        let row = sqlx::query("SELECT id, name, status FROM files WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(KnownFile { id: r.try_get(0)?, name: r.try_get(1)?, status: r.try_get(2)? }))
+            .transpose()
+    }
+
+    async fn record_sighting(&self, file_id: i64, name: &str, run_id: Option<i64>) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO file_sightings (file_id, name, seen_at, run_id) VALUES ($1, $2, $3::timestamptz, $4)")
+            .bind(file_id)
+            .bind(name)
+            .bind(crate::clock::now_rfc3339())
+            .bind(run_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_quarantine(
+        &self,
+        meta: &FileMeta,
+        kind: &str,
+        format: &str,
+        report: &str,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, error_report, received_at, run_id) \
+             VALUES ($1, $2, $3, $4, $5, 'QUARANTINED', $6, $7, $8::timestamptz, $9)",
+        )
+        .bind(&meta.sha256)
+        .bind(&meta.name)
+        .bind(meta.size as i64)
+        .bind(kind)
+        .bind(format)
+        .bind(&meta.archive_path)
+        .bind(report)
+        .bind(&meta.received_at)
+        .bind(meta.run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn store_file(
+        &self,
+        meta: &FileMeta,
+        parsed: &ParsedFile,
+        grace_days: u32,
+    ) -> anyhow::Result<Stored> {
+        if let Content::Statements(statements) = &parsed.content {
+            // Creating a partition locks `entries`: done before, in its own short transaction.
+            // A partition left empty by a refused file is harmless.
+            sqlx::query("SELECT ensure_month_partition('entries', m) FROM unnest($1::date[]) AS m")
+                .bind(load::entry_months(statements))
+                .execute(&self.pool)
+                .await?;
+        }
+        let mut tx = self.pool.begin().await?;
+        let file_id: i64 = sqlx::query_scalar(
+            "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
+             VALUES ($1, $2, $3, $4, $5, 'INGESTED', $6, $7::timestamptz, $8) RETURNING id",
+        )
+        .bind(&meta.sha256)
+        .bind(&meta.name)
+        .bind(meta.size as i64)
+        .bind(parsed.content.kind())
+        .bind(parsed.format.name())
+        .bind(&meta.archive_path)
+        .bind(&meta.received_at)
+        .bind(meta.run_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let outcome = match &parsed.content {
+            Content::Roster(roster) => load::store_roster(&mut tx, file_id, roster).await?,
+            Content::Payments(batches) => load::store_payments(&mut tx, file_id, batches).await?,
+            Content::Statements(statements) => {
+                load::store_statements(&mut tx, file_id, statements, grace_days).await?
+            }
+            Content::Nothing => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
+        };
+        match &outcome {
+            Stored::Rejected(_) => {
+                tx.rollback().await?;
+                return Ok(outcome);
+            }
+            Stored::DuplicateContent => {
+                sqlx::query("UPDATE files SET status = 'DUPLICATE' WHERE id = $1")
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Stored::Ingested { earliest_touched: Some(p) } => {
+                sqlx::query("INSERT INTO dirty_periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
+                    .bind(p.first_day())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Stored::Ingested { earliest_touched: None } => {}
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {
+        let rows: Vec<NaiveDate> = sqlx::query_scalar("SELECT period FROM dirty_periods ORDER BY period")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(period_of).collect())
+    }
+
+    async fn mark_dirty(&self, p: Period) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO dirty_periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(p.first_day())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_dirty_through(&self, last: Period) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM dirty_periods WHERE period <= $1")
+            .bind(last.first_day())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn roster_periods(&self) -> anyhow::Result<Vec<Period>> {
+        let rows: Vec<NaiveDate> = sqlx::query_scalar("SELECT DISTINCT period FROM rosters ORDER BY period")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(period_of).collect())
+    }
+
+    async fn roster(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
+        read::roster(&self.pool, p).await
+    }
+
+    async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
+        read::instructions(&self.pool, p).await
+    }
+
+    async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
+        read::entries_between(&self.pool, from, to).await
+    }
+
+    async fn gap_candidates(&self, p: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>> {
+        read::gap_candidates(&self.pool, p).await
+    }
+
+    async fn histories(&self, p: Period) -> anyhow::Result<HashMap<String, AccountHistory>> {
+        read::histories(&self.pool, p).await
+    }
+
+    async fn ledger_before(&self, p: Period) -> anyhow::Result<Ledger> {
+        read::ledger_before(&self.pool, p).await
+    }
+
+    async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
+        results::save_period(&self.pool, results).await
+    }
+
+    async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {
+        self.raffle_savers(period).await
+    }
+
+    async fn exceptions_of(
+        &self,
+        period: Period,
+        categories: &[&str],
+    ) -> anyhow::Result<Vec<(String, String)>> {
+        self.raffle_exceptions_of(period, categories).await
+    }
+
+    async fn recent_winners(
+        &self,
+        before: RafflePeriod,
+        draws: usize,
+    ) -> anyhow::Result<HashMap<String, RafflePeriod>> {
+        self.raffle_recent_winners(before, draws).await
+    }
+
+    async fn save_eligible(
+        &self,
+        period: RafflePeriod,
+        eligible: &[EligibleWoman],
+        excluded: &BTreeMap<String, Vec<Exclusion>>,
+    ) -> anyhow::Result<()> {
+        self.raffle_save_eligible(period, eligible, excluded).await
+    }
+
+    async fn eligible(&self, period: RafflePeriod) -> anyhow::Result<Option<Vec<EligibleWoman>>> {
+        self.raffle_eligible(period).await
+    }
+
+    async fn exclusion_reasons(&self, period: RafflePeriod, dni: &str) -> anyhow::Result<Vec<String>> {
+        self.raffle_exclusion_reasons(period, dni).await
+    }
+
+    async fn current_draw(&self, period: RafflePeriod) -> anyhow::Result<Option<DrawRecord>> {
+        self.raffle_current_draw(period).await
+    }
+
+    async fn save_draw(&self, record: &DrawRecord) -> anyhow::Result<()> {
+        self.raffle_save_draw(record).await
+    }
+
+    async fn fetched_remote(&self, remote: &RemoteFileKey<'_>) -> anyhow::Result<Option<String>> {
+        self.remote_fetched(remote).await
+    }
+
+    async fn record_fetched_remote(
+        &self,
+        remote: &RemoteFileKey<'_>,
+        sha256: &str,
+        run_id: Option<i64>,
+    ) -> anyhow::Result<()> {
+        self.remote_record(remote, sha256, run_id).await
+    }
+
+    async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO job_runs (command, started_at, status) VALUES ($1, $2::timestamptz, 'RUNNING') RETURNING id",
+        )
+        .bind(command)
+        .bind(started_at)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn finish_run(&self, run_id: i64, finished_at: &str, s: &RunSummary) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE job_runs SET finished_at = $1::timestamptz, status = $2, exit_code = $3, files_ingested = $4, \
+             files_duplicate = $5, files_quarantined = $6, periods_recomputed = $7, summary = $8::jsonb WHERE id = $9",
+        )
+        .bind(finished_at)
+        .bind(&s.status)
+        .bind(s.exit_code)
+        .bind(s.files_ingested as i64)
+        .bind(s.files_duplicate as i64)
+        .bind(s.files_quarantined as i64)
+        .bind(s.periods_recomputed.join(","))
+        .bind(serde_json::to_string(s)?)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

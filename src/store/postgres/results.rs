@@ -1,0 +1,75 @@
+//! Saving a period's results in one transaction: the old ones are deleted (and the matches of
+//! later periods, which the caller recomputes next) and the new ones loaded with `COPY`.
+
+use super::copy::copy_in;
+use crate::domain::money::to_cents;
+use crate::store::PeriodResults;
+use sqlx::{PgPool, Postgres, Transaction};
+
+pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::Result<()> {
+    let p = results.period.first_day();
+    // Creating a partition locks its parent: done in its own short transaction, first.
+    sqlx::query("SELECT ensure_month_partition('account_months', $1)").bind(p).execute(pool).await?;
+    let mut tx = pool.begin().await?;
+    for table in ["recon_matches", "recon_duplicates"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE period >= $1")).bind(p).execute(&mut *tx).await?;
+    }
+    for table in ["recon_exceptions", "account_months", "indicators"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE period = $1")).bind(p).execute(&mut *tx).await?;
+    }
+    copy_reconciliation(&mut tx, results).await?;
+    copy_in(
+        &mut tx,
+        "account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, \
+         cct_credits_cents, other_credits_cents, debits_cents, customer_movements, voluntary_deposits, saver)",
+        results.account_months,
+        |out, a| {
+            let bal = a.balances.as_ref();
+            out.field(p)?.field(&a.dni)?.field(&a.cuenta)?.field(&a.ubigeo)?.field(a.grupo.as_str())?;
+            out.field(bal.map(|b| to_cents(b.month_end)))?.field(bal.map(|b| to_cents(b.min)))?;
+            out.field(bal.map(|b| b.avg_daily))?.field(to_cents(a.cct_credits))?;
+            out.field(to_cents(a.other_credits))?.field(to_cents(a.debits))?;
+            out.field(a.customer_movements)?.field(a.voluntary_deposits)?.field(a.saver)?;
+            Ok(())
+        },
+    )
+    .await?;
+    copy_in(&mut tx, "indicators (period, scope, scope_id, metric, value)", results.indicators, |out, i| {
+        out.field(p)?.field(i.scope.code())?.field(&i.scope_id)?.field(i.metric)?.field(&i.value)?;
+        Ok(())
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn copy_reconciliation(
+    tx: &mut Transaction<'_, Postgres>,
+    results: &PeriodResults<'_>,
+) -> anyhow::Result<()> {
+    let p = results.period.first_day();
+    let r = results.reconciliation;
+    copy_in(tx, "recon_matches (period, instruction_id, entry_id, returned_by)", &r.matches, |out, m| {
+        out.field(p)?.field(m.instruction_id)?.field(m.entry_id)?.field(m.returned_by)?;
+        Ok(())
+    })
+    .await?;
+    copy_in(tx, "recon_duplicates (period, instruction_id, entry_id, offset_by)", &r.duplicates, |out, d| {
+        out.field(p)?.field(d.instruction_id)?.field(d.entry_id)?.field(d.offset_by)?;
+        Ok(())
+    })
+    .await?;
+    copy_in(
+        tx,
+        "recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail)",
+        r.exceptions.iter().zip(0i64..),
+        |out, (x, ord)| {
+            out.field(p)?.field(ord)?.field(x.category.code())?.field(&x.dni)?.field(&x.cuenta)?;
+            out.field(&x.ubigeo)?.field(&x.referencia)?.field(x.expected_amount.map(to_cents))?;
+            out.field(x.actual_amount.map(to_cents))?.field(&x.detail)?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
