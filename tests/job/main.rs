@@ -5,4 +5,5 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod formats_equivalence;
 mod story;
