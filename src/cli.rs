@@ -97,6 +97,12 @@ pub enum Command {
         /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 2012)]
         seed: u64,
+        /// Statement file format (mixed: by the day of the month).
+        #[arg(long, value_enum, default_value = "csv")]
+        statements: crate::fixtures::StatementChoice,
+        /// Payment batch format (mixed: pain.001 in even months, CSV in odd ones).
+        #[arg(long, value_enum, default_value = "csv")]
+        payments: crate::fixtures::BatchChoice,
     },
 }
 

@@ -65,8 +65,9 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
             );
             Ok(if parsed.is_valid() { exit::OK } else { exit::QUARANTINED })
         }
-        Command::Fixtures { out, districts, women_per_district, months, seed } => {
-            fixtures(out, districts, women_per_district, months, seed)
+        Command::Fixtures { out, districts, women_per_district, months, seed, statements, payments } => {
+            let formats = alcancia::fixtures::Formats::choose(statements, payments);
+            fixtures(out, districts, women_per_district, months, seed, &formats)
         }
         Command::Raffle(RaffleCommand::Verify {
             eligible,
@@ -94,6 +95,7 @@ fn fixtures(
     women_per_district: usize,
     months: Vec<String>,
     seed: u64,
+    formats: &alcancia::fixtures::Formats,
 ) -> anyhow::Result<u8> {
     let mut periods = Vec::new();
     for m in &months {
@@ -103,7 +105,7 @@ fn fixtures(
         }
     }
     let options = alcancia::fixtures::FixtureOptions { districts, women_per_district, months: periods, seed };
-    let summary = alcancia::fixtures::generate(&out, &options)?;
+    let summary = alcancia::fixtures::generate_with(&out, &options, formats)?;
     tracing::info!(files = summary.files.len(), women = summary.women, out = %out.display(), "Fixtures written.");
     println!("Wrote {} files for {} women under {}", summary.files.len(), summary.women, out.display());
     Ok(exit::OK)

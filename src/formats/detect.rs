@@ -15,7 +15,7 @@ pub fn sniff(bytes: &[u8]) -> Format {
         if let Some(version) = namespace_version(&text, "pain.001.") {
             return Format::Pain001(version);
         }
-        return Format::Unknown;
+        return by_root_structure(&text);
     }
     let text = encoding::decode(head);
     if looks_like_mt940(&text) {
@@ -74,6 +74,52 @@ fn namespace_version(text: &str, marker: &str) -> Option<String> {
     (!version.is_empty()).then_some(version)
 }
 
+/// A `Document` whose namespace is not ISO's (a national variant such as SIX's
+/// `http://www.six-interbank-clearing.com/de/pain.001.001.03.ch.02.xsd`) is still recognised by
+/// its message element; the version is read from wherever the namespace names one, else left
+/// empty, and the format's parser then reports a namespace it cannot accept.
+fn by_root_structure(text: &str) -> Format {
+    let Some(document) = element_at(text, "Document") else { return Format::Unknown };
+    let after = text.get(document..).unwrap_or_default();
+    let version = |marker: &str| {
+        let at = text.find(marker).map(|i| i + marker.len());
+        let digits: String = at
+            .and_then(|i| text.get(i..))
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let digits = digits.trim_end_matches('.');
+        let ok = digits.len() == 6 && digits.as_bytes().get(3) == Some(&b'.');
+        if ok {
+            digits.to_owned()
+        } else {
+            String::new()
+        }
+    };
+    if element_at(after, "CstmrCdtTrfInitn").is_some() {
+        Format::Pain001(version("pain.001."))
+    } else if element_at(after, "BkToCstmrStmt").is_some() {
+        Format::Camt053(version("camt.053."))
+    } else {
+        Format::Unknown
+    }
+}
+
+/// Where a start tag of `name` (with or without a namespace prefix) begins in `text`.
+fn element_at(text: &str, name: &str) -> Option<usize> {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    text.match_indices(name).map(|(at, _)| at).find(|&at| {
+        let (before, rest) = text.split_at(at);
+        let after = rest.get(name.len()..).unwrap_or_default();
+        let tag = before.rfind('<').and_then(|lt| before.get(lt + 1..));
+        let prefix_ok = tag.is_some_and(|t| {
+            t.is_empty() || t.strip_suffix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(name_byte))
+        });
+        prefix_ok && after.starts_with(['>', ' ', '\t', '\r', '\n', '/'])
+    })
+}
+
 /// MT940: a block wrapper `{1:` or tags `:20:` and `:25:` at line starts.
 fn looks_like_mt940(text: &str) -> bool {
     let t = text.trim_start();
@@ -110,5 +156,36 @@ mod tests {
             Format::Pain001("001.03".into())
         );
         assert_eq!(sniff(b"hello"), Format::Unknown);
+    }
+
+    fn sample(rel: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/samples/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn national_namespaces_are_recognised_by_their_message_element() {
+        // SIX (Swiss) pain.001.001.03.ch.02: the namespace is not ISO's, the structure is.
+        for rel in [
+            "pain001/sepa_king/pain.001.001.03.ch.02.xml",
+            "pain001/moov-io-iso20022/musterfile_pain.001_Nov2020.xml",
+        ] {
+            assert_eq!(sniff(&sample(rel)), Format::Pain001("001.03".into()), "{rel}");
+        }
+        let swiss =
+            parse_any(&sample("pain001/sepa_king/pain.001.001.03.ch.02.xml"), &ParseOptions::default());
+        assert_eq!(swiss.format, Format::Pain001("001.03".into()));
+        let Content::Payments(batches) = &swiss.content else { panic!("{:?}", swiss.problems) };
+        assert_eq!(batches.iter().map(|b| b.lote.as_str()).collect::<Vec<_>>(), ["PMTINF-01", "PMTINF-02"]);
+        assert!(swiss.problems.iter().all(|p| !p.reason.contains("namespace")), "{:?}", swiss.problems);
+        assert!(swiss.problems.iter().any(|p| p.reason.contains("not the bank currency PEN")));
+        let prefixed = br#"<?xml version="1.0"?><x:Document xmlns:x="urn:bank:stmt"><x:BkToCstmrStmt>"#;
+        assert_eq!(sniff(prefixed), Format::Camt053(String::new()));
+        let unknown_namespace =
+            br#"<Document xmlns="urn:bank:pay"><CstmrCdtTrfInitn><GrpHdr/></CstmrCdtTrfInitn></Document>"#;
+        let parsed = parse_any(unknown_namespace, &ParseOptions::default());
+        assert_eq!(parsed.format, Format::Pain001(String::new()));
+        assert!(parsed.problems.iter().any(|p| p.field == "xmlns"), "{:?}", parsed.problems);
+        assert_eq!(sniff(b"<!-- Document --><Other><CstmrCdtTrfInitn/></Other>"), Format::Unknown);
+        assert_eq!(sniff(b"<DocumentX><BkToCstmrStmt/></DocumentX>"), Format::Unknown);
     }
 }

@@ -13,7 +13,10 @@ mod draft;
 mod tests;
 mod writer;
 
-pub use writer::write_pain001;
+pub use writer::{
+    write_group_header, write_pain001, write_payment_info_start, write_transaction, DOCUMENT_END,
+    PAYMENT_INFO_END,
+};
 
 use super::xml_guard::{self, Node, XmlCursor};
 use super::{Batch, Content, Format, ParseOptions, ParsedFile, Problem};

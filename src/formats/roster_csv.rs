@@ -4,7 +4,7 @@
 //! ```text
 //! periodo;dni;nombres;apellido_paterno;apellido_materno;ubigeo;departamento;provincia;distrito;grupo;estado;cuenta;monto;agencia;distancia_km
 //! 2012-07;42388604;María;Peña;Quispe;050101;AYACUCHO;HUAMANGA;AYACUCHO;PILOTO;ACTIVO;01800000400588058608;100.00;0040;2.5
-//! 2012-07;01234567;Rosa;Huamán;Ccori;050102;AYACUCHO;HUAMANGA;ACOCRO;CONTROL;SUSPENDIDO;01800100000000123459;100;;
+//! 2012-07;01234567;Rosa;Huamán;Ccori;050102;AYACUCHO;HUAMANGA;ACOCRO;CONTROL;SUSPENDIDO;01800100000000123484;100;;
 //! ```
 //!
 //! Every row must be valid: `periodo` a `YYYY-MM` month, the same on every row; `dni` 8 digits,

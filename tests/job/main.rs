@@ -5,6 +5,7 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod formats_equivalence;
 mod postgres;
 mod raffle;
 mod sftp;

@@ -215,6 +215,31 @@ fn writer_output_is_detected_and_uses_crlf() {
     assert_eq!(crate::formats::detect::sniff(text.as_bytes()), Format::Mt940);
 }
 
+#[test]
+fn writer_refuses_what_would_not_be_a_standard_customer_reference() {
+    let entry = |referencia: &str| crate::formats::Entry {
+        booking_date: day(2024, 1, 1),
+        value_date: None,
+        amount: dec("1"),
+        reversal: false,
+        referencia: Some(referencia.into()),
+        kind: crate::formats::EntryKind::Ordinary,
+        description: String::new(),
+    };
+    for (referencia, ok) in [("J201207-00000001", true), ("J201207-000000012", false), ("A//B", false)] {
+        let st = Statement {
+            account: "ACC".into(),
+            from: day(2024, 1, 1),
+            to: day(2024, 1, 1),
+            opening: dec("0"),
+            closing: dec("1"),
+            entries: vec![entry(referencia)],
+        };
+        let mut writer = Mt940Writer::new(Vec::new(), "PEN");
+        assert_eq!(writer.statement(&st).is_ok(), ok, "{referencia}");
+    }
+}
+
 proptest! {
     #[test]
     fn written_statements_read_back_the_same(sts in prop::collection::vec(statement_strategy(), 1..4)) {

@@ -5,7 +5,7 @@
 //! - `:61:` value date = the entry's `value_date` (else its booking date), entry date = the
 //!   booking date as MMDD, so the two may be at most about six months apart;
 //! - marks `C`/`D`, or `RD`/`RC` for reversals (`RC` for a negative reversal), types `NINT`,
-//!   `NCHG` or `NTRF`, customer reference = the referencia or `NONREF`;
+//!   `NCHG` or `NTRF`, customer reference = the referencia (at most 16 characters) or `NONREF`;
 //! - `:86:` holds the description when it is not blank, one line per `\n`.
 //!
 //! Dates must lie in 1980–2079 (two-digit years). What cannot be written back faithfully is an
@@ -80,6 +80,10 @@ impl<W: Write> Mt940Writer<W> {
         check_text(reference, "referencia")?;
         if reference.contains("//") {
             return Err(invalid("a referencia may not contain //"));
+        }
+        // SWIFT's customer reference is 16x: a longer one is not a standard file any more.
+        if reference.chars().count() > 16 {
+            return Err(invalid("an MT940 customer reference is at most 16 characters"));
         }
         let booking = entry.booking_date.format("%m%d");
         let amount = mt940_amount(entry.amount);
