@@ -4,3 +4,8 @@
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// Now, as Unix seconds (for the metrics file).
+pub fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -23,6 +23,101 @@ struct Raw {
     saver: RawSaver,
     raffle: RawRaffle,
     log: RawLog,
+    #[serde(default)]
+    report: RawReport,
+    #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
+    notify: RawNotify,
+}
+
+/// `[report]`: the person-facing reports.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawReport {
+    /// `es` (default) or `en`.
+    language: String,
+}
+
+impl Default for RawReport {
+    fn default() -> Self {
+        Self { language: "es".into() }
+    }
+}
+
+/// `[metrics]`: the Prometheus text file written after each run (empty: none).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawMetrics {
+    textfile: String,
+}
+
+/// `[notify]`: e-mail after a run (empty `smtp_host`: none). The password comes only from the
+/// environment variable `ALCANCIA_SMTP_PASSWORD`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawNotify {
+    smtp_host: String,
+    smtp_port: i64,
+    starttls: bool,
+    username: String,
+    from: String,
+    to: AddressList,
+    on: String,
+}
+
+impl Default for RawNotify {
+    fn default() -> Self {
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            starttls: true,
+            username: String::new(),
+            from: String::new(),
+            to: AddressList::List(Vec::new()),
+            on: "failure".into(),
+        }
+    }
+}
+
+/// A TOML list of addresses, or one comma-separated text (from the environment).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AddressList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl AddressList {
+    fn into_vec(self) -> Vec<String> {
+        let items = match self {
+            Self::List(v) => v,
+            Self::Text(t) => t.split(',').map(str::to_owned).collect(),
+        };
+        items.into_iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect()
+    }
+}
+
+/// When to send the e-mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifyOn {
+    /// Only when a run ends with an exit code other than 0.
+    Failure,
+    /// After every run (with the reports it wrote attached).
+    Always,
+}
+
+/// Validated `[notify]` settings.
+#[derive(Clone, Debug)]
+pub struct NotifySettings {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub starttls: bool,
+    /// Empty: no authentication.
+    pub username: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub on: NotifyOn,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +188,11 @@ pub struct Settings {
     pub raffle_exclude_previous_draws: usize,
     pub log_format: LogFormat,
     pub log_level: String,
+    pub report_language: crate::report::labels::Language,
+    /// Where to write the metrics file after each run.
+    pub metrics_textfile: Option<PathBuf>,
+    /// E-mail notification, when configured.
+    pub notify: Option<NotifySettings>,
 }
 
 /// How logs are written.
@@ -102,6 +202,8 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+    /// Text on a terminal, JSON otherwise (cron, systemd, containers).
+    Auto,
 }
 
 /// The database URL with any password replaced, for logs and `Debug`.
@@ -219,8 +321,21 @@ impl Settings {
         let log_format = match raw.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
-            other => return Err(bad("log.format", format!("must be \"text\" or \"json\", got {other:?}"))),
+            "auto" => LogFormat::Auto,
+            other => {
+                return Err(bad(
+                    "log.format",
+                    format!("must be \"text\", \"json\" or \"auto\", got {other:?}"),
+                ))
+            }
         };
+        let report_language =
+            crate::report::labels::Language::parse(raw.report.language.trim()).ok_or_else(|| {
+                bad("report.language", format!("must be \"es\" or \"en\", got {:?}", raw.report.language))
+            })?;
+        let textfile = raw.metrics.textfile.trim();
+        let metrics_textfile = (!textfile.is_empty()).then(|| PathBuf::from(textfile));
+        let notify = validate_notify(raw.notify)?;
         Ok(Self {
             database_url: url,
             inbox: raw.paths.inbox,
@@ -248,8 +363,46 @@ impl Settings {
             )?,
             log_format,
             log_level: raw.log.level,
+            report_language,
+            metrics_textfile,
+            notify,
         })
     }
+}
+
+fn validate_notify(raw: RawNotify) -> Result<Option<NotifySettings>, ConfigError> {
+    let bad = |key: &str, reason: &str| ConfigError(format!("notify.{key}: {reason}"));
+    let host = raw.smtp_host.trim().to_owned();
+    if host.is_empty() {
+        return Ok(None);
+    }
+    let smtp_port = u16::try_from(raw.smtp_port)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| bad("smtp_port", "must be a port from 1 to 65535"))?;
+    let address = |a: &str| a.contains('@') && !a.contains(char::is_whitespace);
+    let from = raw.from.trim().to_owned();
+    if !address(&from) {
+        return Err(bad("from", "must be an e-mail address"));
+    }
+    let to = raw.to.into_vec();
+    if to.is_empty() || !to.iter().all(|a| address(a)) {
+        return Err(bad("to", "must list one or more e-mail addresses"));
+    }
+    let on = match raw.on.as_str() {
+        "failure" => NotifyOn::Failure,
+        "always" => NotifyOn::Always,
+        _ => return Err(bad("on", "must be \"failure\" or \"always\"")),
+    };
+    Ok(Some(NotifySettings {
+        smtp_host: host,
+        smtp_port,
+        starttls: raw.starttls,
+        username: raw.username.trim().to_owned(),
+        from,
+        to,
+        on,
+    }))
 }
 
 #[cfg(test)]
@@ -287,6 +440,36 @@ mod tests {
         std::fs::write(&file, "[bank]\ncurency = \"PEN\"\n").unwrap();
         let err = Settings::load_with_env(Some(&file), Vec::new()).err().unwrap().to_string();
         assert!(err.contains("curency"), "{err}");
+    }
+
+    #[test]
+    fn report_metrics_and_notify_sections() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.report_language, crate::report::labels::Language::Es);
+        assert!(s.metrics_textfile.is_none() && s.notify.is_none());
+        let s = load(&[
+            ("ALCANCIA__REPORT__LANGUAGE", "en"),
+            ("ALCANCIA__METRICS__TEXTFILE", "/var/lib/node_exporter/alcancia.prom"),
+            ("ALCANCIA__NOTIFY__SMTP_HOST", "127.0.0.1"),
+            ("ALCANCIA__NOTIFY__SMTP_PORT", "2525"),
+            ("ALCANCIA__NOTIFY__FROM", "job@juntos.gob.pe"),
+            ("ALCANCIA__NOTIFY__TO", "a@juntos.gob.pe, b@juntos.gob.pe"),
+            ("ALCANCIA__NOTIFY__ON", "always"),
+        ])
+        .unwrap();
+        assert_eq!(s.report_language, crate::report::labels::Language::En);
+        let n = s.notify.unwrap();
+        assert_eq!((n.smtp_port, n.on, n.to.len()), (2525, NotifyOn::Always, 2));
+        let err = load(&[("ALCANCIA__REPORT__LANGUAGE", "qu")]).err().unwrap().to_string();
+        assert!(err.contains("report.language"), "{err}");
+        let err = load(&[("ALCANCIA__NOTIFY__SMTP_HOST", "h"), ("ALCANCIA__NOTIFY__FROM", "x@y")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("notify.to"), "{err}");
+        // The password is never a configuration key.
+        let err = load(&[("ALCANCIA__NOTIFY__PASSWORD", "secret")]).err().unwrap().to_string();
+        assert!(err.contains("password"), "{err}");
     }
 
     #[test]

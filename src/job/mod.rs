@@ -6,7 +6,9 @@
 
 mod ingest;
 mod lock;
+mod publish;
 mod recompute;
+mod reports;
 
 pub use ingest::{FileOutcome, IngestSource};
 pub use lock::RunLock;
@@ -81,9 +83,12 @@ impl<'a, S: Store> Job<'a, S> {
     pub async fn run_nightly(&mut self) -> anyhow::Result<()> {
         let files = crate::fetch::local::list_inbox(&self.settings.inbox)?;
         tracing::info!(files = files.len(), inbox = %self.settings.inbox.display(), "Inbox listed.");
+        let bar = crate::progress::files(files.len() as u64, "run");
         for path in files {
             self.ingest_file(&path, IngestSource::Inbox).await?;
+            bar.inc(1);
         }
+        bar.finish_and_clear();
         self.recompute_dirty().await
     }
 }

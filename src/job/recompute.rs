@@ -95,6 +95,8 @@ impl<S: Store> Job<'_, S> {
                 indicators: &indicator_rows,
             },
         )?;
+        self.record_exceptions(period, &reconciliation.exceptions);
+        self.write_reports(period).await?;
         tracing::info!(
             %period,
             exceptions = reconciliation.exceptions.len(),

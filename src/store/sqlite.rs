@@ -1,6 +1,8 @@
 //! The embedded SQLite store: one file, WAL, migrations applied on open.
 
-use super::{FileMeta, KnownFile, PeriodResults, RunSummary, Store, Stored};
+mod report;
+
+use super::{FileMeta, KnownFile, PeriodReport, PeriodResults, RunSummary, Store, Stored};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::{Batch, Content, EntryKind, ParsedFile, Problem, Roster, Statement};
@@ -750,6 +752,10 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn period_report(&self, p: Period) -> anyhow::Result<Option<PeriodReport>> {
+        report::period_report(&self.pool, p).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -5,4 +5,9 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod injection;
+mod logs;
+mod metrics;
+mod notify;
+mod reports;
 mod story;
