@@ -31,12 +31,12 @@ pub struct Line {
     pub values: Vec<Option<f64>>,
 }
 
-/// The smallest round axis end at or above every value (percent).
+/// The smallest round axis end above every value (percent), so the top bar leaves room.
 fn axis_end(values: impl Iterator<Item = f64>) -> f64 {
     let max = values.fold(0.0_f64, f64::max);
     [10.0, 20.0, 25.0, 40.0, 50.0, 60.0, 80.0, 100.0, 150.0, 200.0, 300.0, 500.0, 1000.0]
         .into_iter()
-        .find(|end| *end >= max)
+        .find(|end| *end > max)
         .unwrap_or(max)
 }
 
@@ -52,14 +52,16 @@ pub fn bars(bars: &[Bar]) -> Result<String, String> {
     let n = bars.len().max(1);
     let height = 50 + 28 * u32::try_from(n).unwrap_or(1);
     let end = axis_end(bars.iter().filter_map(|b| b.value));
-    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    // The y axis counts upwards: list the labels bottom first so the first bar is on top.
+    let labels: Vec<String> = bars.iter().rev().map(|b| b.label.clone()).collect();
+    let slot = |i: usize| n - 1 - i;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
-            .margin_right(60)
+            .margin_right(130)
             .x_label_area_size(24)
             .y_label_area_size(230)
             .build_cartesian_2d(0.0..end, (0..n).into_segmented())
@@ -67,7 +69,7 @@ pub fn bars(bars: &[Bar]) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .light_line_style(TRANSPARENT)
             .y_labels(n)
             .y_label_formatter(&|v| segment_label(&labels, v))
             .x_label_formatter(&|x| format!("{x:.0} %"))
@@ -78,7 +80,7 @@ pub fn bars(bars: &[Bar]) -> Result<String, String> {
             .draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
                 let value = b.value?;
                 let mut r = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(i)), (value, SegmentValue::Exact(i + 1))],
+                    [(0.0, SegmentValue::Exact(slot(i))), (value, SegmentValue::Exact(slot(i) + 1))],
                     b.color.filled(),
                 );
                 r.set_margin(5, 5, 0, 0);
@@ -88,7 +90,11 @@ pub fn bars(bars: &[Bar]) -> Result<String, String> {
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-                Text::new(format!("  {}", b.text), (b.value.unwrap_or(0.0), SegmentValue::CenterOf(i)), style)
+                Text::new(
+                    format!("  {}", b.text),
+                    (b.value.unwrap_or(0.0), SegmentValue::CenterOf(slot(i))),
+                    style,
+                )
             }))
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
@@ -114,7 +120,7 @@ pub fn trend(periods: &[String], lines: &[Line]) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .light_line_style(TRANSPARENT)
             .x_labels(n)
             .x_label_formatter(&|v| segment_label(periods, v))
             .y_label_formatter(&|y| format!("{y:.0} %"))

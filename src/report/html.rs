@@ -84,7 +84,7 @@ fn tally_cells(t: &Tally) -> Markup {
 fn summary(view: &ReportView<'_>, language: Language) -> Markup {
     let l = language.labels();
     html! {
-        section.summary {
+        section.summary #summary {
             h2 { (l.summary) }
             table {
                 thead { tr { th { (l.category) } th { (l.code) } th.num { (l.cases) } th.num { (l.expected) } th.num { (l.actual) } } }
@@ -107,7 +107,7 @@ fn exceptions(view: &ReportView<'_>, language: Language) -> Markup {
     let l = language.labels();
     let hits: Vec<CategoryView> = view.categories().into_iter().filter(|c| c.tally.count > 0).collect();
     html! {
-        section.exceptions {
+        section.exceptions #exceptions {
             h2 { (l.exceptions) }
             p.note { (l.exceptions_intro) }
             @if hits.is_empty() { p { (l.no_exceptions) } }
@@ -139,7 +139,7 @@ fn exception_card(view: &ReportView<'_>, language: Language, c: &CategoryView) -
 fn raffle_section(view: &ReportView<'_>, l: &Labels, raffle: &RaffleStatus) -> Markup {
     let period = view.period().raffle_period();
     html! {
-        section.raffle {
+        section.raffle #raffle {
             h2 { (l.raffle) " " span.code { (period.to_string()) } }
             @match raffle {
                 RaffleStatus::Pending => p.status { (l.raffle_pending) },

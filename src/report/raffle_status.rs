@@ -82,3 +82,49 @@ fn winners(path: &Path) -> anyhow::Result<Vec<Winner>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period() -> RafflePeriod {
+        RafflePeriod::parse("2012-B4").unwrap()
+    }
+
+    #[test]
+    fn pending_then_eligible_then_drawn() {
+        let out = tempfile::tempdir().unwrap();
+        assert_eq!(read(out.path(), period()), RaffleStatus::Pending);
+        let dir = out.path().join("raffle/2012-B4");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("eligible.csv"),
+            "raffle_period,ubigeo,distrito,dni,nombre\n2012-B4,080803,COPORAQUE,11111111,María Q. H.\n\
+             2012-B4,080803,COPORAQUE,22222222,Rosa P. M.\n",
+        )
+        .unwrap();
+        assert_eq!(read(out.path(), period()), RaffleStatus::Eligible { eligible: 2 });
+        std::fs::write(dir.join("draw.json"), r#"{"drawn_at": "2012-09-03T15:00:00+00:00"}"#).unwrap();
+        std::fs::write(
+            dir.join("winners.csv"),
+            "raffle_period,ubigeo,distrito,role,rank,dni,nombre\n2012-B4,080803,COPORAQUE,WINNER,1,22222222,Rosa P. M.\n",
+        )
+        .unwrap();
+        let RaffleStatus::Drawn { eligible, drawn_at, winners } = read(out.path(), period()) else {
+            panic!("not drawn")
+        };
+        assert_eq!((eligible, drawn_at.as_str()), (2, "2012-09-03T15:00:00+00:00"));
+        assert_eq!(winners[0].nombre, "Rosa P. M.");
+        assert_eq!((winners[0].role.as_str(), winners[0].rank), ("WINNER", 1));
+    }
+
+    #[test]
+    fn an_unreadable_draw_is_reported_as_pending() {
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("raffle/2012-B4");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("eligible.csv"), "raffle_period,ubigeo,distrito,dni,nombre\n").unwrap();
+        std::fs::write(dir.join("draw.json"), "{not json").unwrap();
+        assert_eq!(read(out.path(), period()), RaffleStatus::Pending);
+    }
+}

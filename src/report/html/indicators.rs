@@ -37,7 +37,7 @@ fn svg(result: Result<String, String>) -> Markup {
 
 pub fn section(view: &ReportView<'_>, l: &Labels) -> Markup {
     html! {
-        section.indicators {
+        section.indicators #indicators {
             h2 { (l.indicators) }
             div.figure { h3 { (l.chart_district) } (svg(charts::bars(&district_bars(view, l)))) }
             div.figure { h3 { (l.chart_groups) } (svg(charts::bars(&group_bars(view, l)))) }
