@@ -54,7 +54,8 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM")]
         period: String,
     },
-    /// Rewrite one period's reports from the stored data.
+    /// Rewrite one period's reports (reporte.html, reporte.xlsx) from its stored results,
+    /// without recomputing anything.
     Report {
         #[arg(long, value_name = "YYYY-MM")]
         period: String,

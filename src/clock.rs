@@ -9,3 +9,8 @@ pub fn now_rfc3339() -> String {
 pub fn now_rfc3339_offset() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
+
+/// Now, as Unix seconds (for the metrics file).
+pub fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}

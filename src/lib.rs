@@ -15,6 +15,8 @@ pub mod formats;
 pub mod indicators;
 pub mod inspect;
 pub mod job;
+pub mod notify;
+pub mod progress;
 pub mod raffle;
 pub mod reconcile;
 pub mod records;

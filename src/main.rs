@@ -105,7 +105,10 @@ fn fixtures(
         }
     }
     let options = alcancia::fixtures::FixtureOptions { districts, women_per_district, months: periods, seed };
-    let summary = alcancia::fixtures::generate_with(&out, &options, formats)?;
+    let spinner = alcancia::progress::spinner("fixtures");
+    let summary = alcancia::fixtures::generate_with(&out, &options, formats);
+    spinner.finish_and_clear();
+    let summary = summary?;
     tracing::info!(files = summary.files.len(), women = summary.women, out = %out.display(), "Fixtures written.");
     println!("Wrote {} files for {} women under {}", summary.files.len(), summary.women, out.display());
     Ok(exit::OK)
@@ -240,29 +243,35 @@ async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> 
         Command::Raffle(_) => "raffle",
         _ => "other",
     };
+    let started_at = alcancia::clock::now_unix();
     job.begin(name).await?;
     let result = match command {
         Command::Run => job.run_nightly().await,
         Command::Ingest { mut files } => {
             files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
             let mut outcome = Ok(());
+            let bar = alcancia::progress::files(files.len() as u64, "ingest");
             for file in &files {
                 if let Err(e) = job.ingest_file(file, IngestSource::CommandLine).await {
                     outcome = Err(e);
                     break;
                 }
+                bar.inc(1);
             }
+            bar.finish_and_clear();
             match outcome {
                 Ok(()) => job.recompute_dirty().await,
                 Err(e) => Err(e),
             }
         }
-        Command::Reconcile { period } | Command::Indicators { period } | Command::Report { period } => {
-            match parse_period(&period) {
-                Ok(p) => job.recompute_period(p).await,
-                Err(code) => return Ok(code),
-            }
-        }
+        Command::Reconcile { period } | Command::Indicators { period } => match parse_period(&period) {
+            Ok(p) => job.recompute_period(p).await,
+            Err(code) => return Ok(code),
+        },
+        Command::Report { period } => match parse_period(&period) {
+            Ok(p) => job.write_reports(p).await,
+            Err(code) => return Ok(code),
+        },
         Command::Raffle(raffle) => match raffle_command(&mut job, raffle).await {
             Ok(Some(code)) => {
                 job.finish(code).await?;
@@ -286,6 +295,7 @@ async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> 
         return Ok(code);
     }
     job.finish(code).await?;
+    job.publish(name, started_at, result.as_ref().err().map(|e| format!("{e:#}"))).await;
     result.map(|()| code)
 }
 

@@ -2,6 +2,10 @@
 //! then `ALCANCIA__SECTION__KEY` environment variables. Read once into raw structs that refuse
 //! unknown keys, then validated into [`Settings`]; an error names the key and the reason.
 
+mod reporting;
+
+use reporting::{validate_notify, RawMetrics, RawNotify, RawReport};
+pub use reporting::{NotifyOn, NotifySettings};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::fmt;
@@ -25,6 +29,12 @@ struct Raw {
     log: RawLog,
     #[serde(default)]
     sftp: crate::fetch::sftp::config::RawSftp,
+    #[serde(default)]
+    report: RawReport,
+    #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
+    notify: RawNotify,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +107,11 @@ pub struct Settings {
     pub log_level: String,
     /// `sftp.*`: the staging folder and the SFTP sources.
     pub sftp: crate::fetch::sftp::SftpSettings,
+    pub report_language: crate::report::labels::Language,
+    /// Where to write the metrics file after each run.
+    pub metrics_textfile: Option<PathBuf>,
+    /// E-mail notification, when configured.
+    pub notify: Option<NotifySettings>,
 }
 
 /// How logs are written.
@@ -106,6 +121,8 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+    /// Text on a terminal, JSON otherwise (cron, systemd, containers).
+    Auto,
 }
 
 /// The database URL with any password replaced, for logs and `Debug`.
@@ -228,8 +245,21 @@ impl Settings {
         let log_format = match raw.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
-            other => return Err(bad("log.format", format!("must be \"text\" or \"json\", got {other:?}"))),
+            "auto" => LogFormat::Auto,
+            other => {
+                return Err(bad(
+                    "log.format",
+                    format!("must be \"text\", \"json\" or \"auto\", got {other:?}"),
+                ))
+            }
         };
+        let report_language =
+            crate::report::labels::Language::parse(raw.report.language.trim()).ok_or_else(|| {
+                bad("report.language", format!("must be \"es\" or \"en\", got {:?}", raw.report.language))
+            })?;
+        let textfile = raw.metrics.textfile.trim();
+        let metrics_textfile = (!textfile.is_empty()).then(|| PathBuf::from(textfile));
+        let notify = validate_notify(raw.notify)?;
         Ok(Self {
             database_url: url,
             inbox: raw.paths.inbox,
@@ -258,6 +288,9 @@ impl Settings {
             log_format,
             log_level: raw.log.level,
             sftp: raw.sftp.validate(env)?,
+            report_language,
+            metrics_textfile,
+            notify,
         })
     }
 }
@@ -297,6 +330,36 @@ mod tests {
         std::fs::write(&file, "[bank]\ncurency = \"PEN\"\n").unwrap();
         let err = Settings::load_with_env(Some(&file), Vec::new()).err().unwrap().to_string();
         assert!(err.contains("curency"), "{err}");
+    }
+
+    #[test]
+    fn report_metrics_and_notify_sections() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.report_language, crate::report::labels::Language::Es);
+        assert!(s.metrics_textfile.is_none() && s.notify.is_none());
+        let s = load(&[
+            ("ALCANCIA__REPORT__LANGUAGE", "en"),
+            ("ALCANCIA__METRICS__TEXTFILE", "/var/lib/node_exporter/alcancia.prom"),
+            ("ALCANCIA__NOTIFY__SMTP_HOST", "127.0.0.1"),
+            ("ALCANCIA__NOTIFY__SMTP_PORT", "2525"),
+            ("ALCANCIA__NOTIFY__FROM", "job@juntos.gob.pe"),
+            ("ALCANCIA__NOTIFY__TO", "a@juntos.gob.pe, b@juntos.gob.pe"),
+            ("ALCANCIA__NOTIFY__ON", "always"),
+        ])
+        .unwrap();
+        assert_eq!(s.report_language, crate::report::labels::Language::En);
+        let n = s.notify.unwrap();
+        assert_eq!((n.smtp_port, n.on, n.to.len()), (2525, NotifyOn::Always, 2));
+        let err = load(&[("ALCANCIA__REPORT__LANGUAGE", "qu")]).err().unwrap().to_string();
+        assert!(err.contains("report.language"), "{err}");
+        let err = load(&[("ALCANCIA__NOTIFY__SMTP_HOST", "h"), ("ALCANCIA__NOTIFY__FROM", "x@y")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("notify.to"), "{err}");
+        // The password is never a configuration key.
+        let err = load(&[("ALCANCIA__NOTIFY__PASSWORD", "secret")]).err().unwrap().to_string();
+        assert!(err.contains("password"), "{err}");
     }
 
     #[test]

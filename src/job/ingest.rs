@@ -111,9 +111,13 @@ impl<S: Store> Job<'_, S> {
         write_atomically(&target, &bytes)?;
         write_atomically(&report_path(&target), report.as_bytes())?;
         self.store.record_quarantine(meta, parsed.content.kind(), &parsed.format.name(), &report).await?;
+        // Only where the first problem is, never its reason: reasons quote cell values (a DNI,
+        // an account, a name), which stay in the quarantine report.
+        let first = problems.first();
         tracing::warn!(
             problems = problems.len(),
-            first = %problems.first().map(ToString::to_string).unwrap_or_default(),
+            first_at = %first.map(|p| p.location.to_string()).unwrap_or_default(),
+            first_field = %first.map(|p| p.field.as_str()).unwrap_or_default(),
             quarantine = %target.display(),
             "Quarantined a file."
         );

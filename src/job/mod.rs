@@ -6,8 +6,10 @@
 
 mod ingest;
 mod lock;
+mod publish;
 mod raffle;
 mod recompute;
+mod reports;
 mod sftp;
 
 pub use ingest::{FileOutcome, IngestSource};
@@ -88,9 +90,12 @@ impl<'a, S: Store> Job<'a, S> {
         let failed_sources = self.fetch_sftp_sources().await?;
         let files = crate::fetch::local::list_inbox(&self.settings.inbox)?;
         tracing::info!(files = files.len(), inbox = %self.settings.inbox.display(), "Inbox listed.");
+        let bar = crate::progress::files(files.len() as u64, "run");
         for path in files {
             self.ingest_file(&path, IngestSource::Inbox).await?;
+            bar.inc(1);
         }
+        bar.finish_and_clear();
         self.recompute_dirty().await?;
         if !failed_sources.is_empty() {
             self.summary.sources_failed.clone_from(&failed_sources);

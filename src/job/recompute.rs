@@ -123,6 +123,8 @@ impl<S: Store> Job<'_, S> {
                 indicators: &indicator_rows,
             },
         )?;
+        self.record_exceptions(period, &reconciliation.exceptions);
+        self.write_reports(period).await?;
         self.summary.time("report", started);
         tracing::info!(
             %period,

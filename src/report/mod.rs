@@ -1,9 +1,40 @@
 //! Outputs: the machine-readable CSVs of SPEC §4, written atomically (temp file + rename), and
-//! the safe-cell rule that keeps spreadsheets from running text as formulas.
+//! the safe-cell rule that keeps spreadsheets from running text as formulas; the person-facing
+//! reports (`reporte.html`, `reporte.xlsx`) drawn from a period's stored results; the metrics
+//! file of each run.
 //!
 //! Reports render numbers; they never compute business figures.
 
+pub mod charts;
 pub mod csv_out;
+pub mod format;
+pub mod html;
+pub mod labels;
+pub mod metrics;
 pub mod period_files;
+pub mod raffle_status;
+pub mod view;
+pub mod xlsx;
 
 pub use csv_out::{Cell, CsvTable};
+
+use crate::store::PeriodReport;
+use anyhow::Context as _;
+use labels::Language;
+use std::path::{Path, PathBuf};
+
+/// Writes `reporte.html` and `reporte.xlsx` of one period under `<output>/<M>/`, atomically,
+/// from its stored results and the published raffle files. Returns the HTML file's path.
+pub fn write_reports(output: &Path, report: &PeriodReport, language: Language) -> anyhow::Result<PathBuf> {
+    let view = view::ReportView::new(report);
+    let raffle = raffle_status::read(output, report.period.raffle_period());
+    let dir = output.join(report.period.to_string());
+    let html_path = dir.join("reporte.html");
+    csv_out::write_atomically(&html_path, html::render(&view, language, &raffle).as_bytes())
+        .with_context(|| format!("Failed to write {}", html_path.display()))?;
+    let xlsx = xlsx::render(&view, language, &raffle).context("Failed to build the spreadsheet")?;
+    let xlsx_path = dir.join("reporte.xlsx");
+    csv_out::write_atomically(&xlsx_path, &xlsx)
+        .with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
+    Ok(html_path)
+}

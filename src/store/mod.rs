@@ -14,7 +14,7 @@ use crate::formats::{ParsedFile, Problem};
 use crate::indicators::IndicatorRow;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::reconcile::{Ledger, PeriodReconciliation};
+use crate::reconcile::{ExceptionRow, Ledger, PeriodReconciliation};
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
 use crate::savings::{AccountHistory, AccountMonth};
 use chrono::NaiveDate;
@@ -78,6 +78,48 @@ pub struct RunSummary {
     pub input_bytes: u64,
     /// Rows read from valid files: roster rows, instructions and statement entries.
     pub input_rows: u64,
+    /// Exceptions of each recomputed period, by category code (for the metrics file).
+    pub exceptions: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+    /// Periods whose `reporte.html` and `reporte.xlsx` were written.
+    pub reports_written: Vec<String>,
+}
+
+/// One stored indicator value as written (`value` empty when undefined).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredIndicator {
+    pub period: Period,
+    /// `PROGRAM`, `GROUP`, `REGION` or `DISTRICT`.
+    pub scope: String,
+    pub scope_id: String,
+    pub metric: String,
+    pub value: String,
+}
+
+/// A district of a period's roster, with its names and group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistrictInfo {
+    pub ubigeo: String,
+    pub departamento: String,
+    pub provincia: String,
+    pub distrito: String,
+    /// `PILOTO` or `CONTROL` (the group of the district's first roster row).
+    pub grupo: String,
+}
+
+/// A period's stored results, as the person-facing reports show them (they render these
+/// numbers and never compute business figures).
+#[derive(Clone, Debug)]
+pub struct PeriodReport {
+    pub period: Period,
+    /// `recon_exceptions` of the period, in output order.
+    pub exceptions: Vec<ExceptionRow>,
+    /// `account_months` of the period, by DNI.
+    pub account_months: Vec<AccountMonth>,
+    /// `indicators` of every stored period up to and including `period` (for the trend),
+    /// by period, then output order.
+    pub indicators: Vec<StoredIndicator>,
+    /// The districts of the latest roster of the period, by ubigeo.
+    pub districts: Vec<DistrictInfo>,
 }
 
 impl RunSummary {
@@ -176,6 +218,8 @@ pub trait Store {
         sha256: &str,
         run_id: Option<i64>,
     ) -> anyhow::Result<()>;
+    /// The stored results of `period` for the reports; `None` when nothing was computed for it.
+    async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;

@@ -154,6 +154,29 @@ impl Workspace {
         Self { dir, pg }
     }
 
+    /// A workspace whose configuration has these extra TOML sections.
+    pub fn with_config(extra: &str) -> Self {
+        let ws = Self::new();
+        let mut config = std::fs::read_to_string(ws.path("alcancia.toml")).expect("config");
+        config.push_str(extra);
+        std::fs::write(ws.path("alcancia.toml"), config).expect("config");
+        ws
+    }
+
+    /// Runs `alcancia --config alcancia.toml ARGS…` with extra environment variables.
+    pub fn alcancia_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_alcancia"))
+            .current_dir(self.dir.path())
+            .arg("--config")
+            .arg("alcancia.toml")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run alcancia")
+    }
+
     pub fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }

@@ -10,9 +10,10 @@ pub mod lock;
 mod migrate;
 mod raffle;
 mod read;
+mod report;
 mod results;
 
-use super::{FileMeta, KnownFile, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
+use super::{FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::formats::{Content, ParsedFile, Problem};
@@ -291,6 +292,10 @@ impl Store for PgStore {
         run_id: Option<i64>,
     ) -> anyhow::Result<()> {
         self.remote_record(remote, sha256, run_id).await
+    }
+
+    async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>> {
+        report::period_report(&self.pool, period).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

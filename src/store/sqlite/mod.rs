@@ -1,8 +1,9 @@
 //! The embedded SQLite store: one file, WAL, migrations applied on open.
 
 mod raffle;
+mod report;
 
-use super::{FileMeta, KnownFile, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
+use super::{FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::RafflePeriod;
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
@@ -870,6 +871,10 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn period_report(&self, p: Period) -> anyhow::Result<Option<PeriodReport>> {
+        report::period_report(&self.pool, p).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -1,0 +1,274 @@
+//! `out/<M>/reporte.xlsx`: the manager's spreadsheet. Sheets: summary, exceptions,
+//! account-months, indicators and (when drawn) the raffle. Cells are typed: amounts and counts
+//! are numbers, periods are dates, text is written with `write_string`, so a text that begins
+//! with `=` stays text and never becomes a formula. Headers are frozen, filtered and sized.
+//!
+//! The file is byte-for-byte reproducible: its creation date is the period's first day.
+
+use super::labels::{self, Labels, Language};
+use super::raffle_status::RaffleStatus;
+use super::view::ReportView;
+use crate::domain::Period;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+struct Formats {
+    header: Format,
+    period: Format,
+    money: Format,
+    count: Format,
+    rate: Format,
+    decimal: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            header: Format::new().set_bold().set_background_color("#DCE6F0"),
+            period: Format::new().set_num_format("yyyy-mm"),
+            money: Format::new().set_num_format("#,##0.00"),
+            count: Format::new().set_num_format("#,##0"),
+            rate: Format::new().set_num_format("0.0%"),
+            decimal: Format::new().set_num_format("#,##0.00"),
+        }
+    }
+}
+
+/// Renders the workbook.
+pub fn render(
+    view: &ReportView<'_>,
+    language: Language,
+    raffle: &RaffleStatus,
+) -> Result<Vec<u8>, XlsxError> {
+    let l = language.labels();
+    let f = Formats::new();
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(year(view.period()), month(view.period()), 1)?;
+    workbook.set_properties(&DocProperties::new().set_title(l.title).set_creation_datetime(&created));
+    summary(workbook.add_worksheet(), view, language, &f)?;
+    exceptions(workbook.add_worksheet(), view, l, &f)?;
+    account_months(workbook.add_worksheet(), view, l, &f)?;
+    indicators(workbook.add_worksheet(), view, l, &f)?;
+    if let RaffleStatus::Drawn { winners, .. } = raffle {
+        let sheet = workbook.add_worksheet();
+        header(
+            sheet,
+            l.sheet_raffle,
+            &[(l.district, 10.0), (l.district, 24.0), (l.role, 12.0), (l.rank, 8.0), (l.name, 28.0)],
+            &f,
+        )?;
+        for (i, w) in winners.iter().enumerate() {
+            let row = row_of(i);
+            sheet.write_string(row, 0, &w.ubigeo)?;
+            sheet.write_string(row, 1, &w.distrito)?;
+            sheet.write_string(row, 2, if w.role == "WINNER" { l.winner } else { l.alternate })?;
+            sheet.write_number(row, 3, f64::from(w.rank))?;
+            sheet.write_string(row, 4, &w.nombre)?;
+        }
+        filter(sheet, winners.len(), 4)?;
+    }
+    workbook.save_to_buffer()
+}
+
+fn year(p: Period) -> u16 {
+    u16::try_from(p.year()).unwrap_or(1900)
+}
+
+fn month(p: Period) -> u8 {
+    u8::try_from(p.month()).unwrap_or(1)
+}
+
+fn row_of(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX - 1).saturating_add(1)
+}
+
+/// Names the sheet, writes the header row, sizes the columns and freezes the header.
+fn header(sheet: &mut Worksheet, name: &str, columns: &[(&str, f64)], f: &Formats) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
+    for (col, (title, width)) in columns.iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, col, *title, &f.header)?;
+        sheet.set_column_width(col, *width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn filter(sheet: &mut Worksheet, rows: usize, last_col: u16) -> Result<(), XlsxError> {
+    sheet.autofilter(0, 0, row_of(rows).saturating_sub(1), last_col)?;
+    Ok(())
+}
+
+fn period_cell(sheet: &mut Worksheet, row: u32, p: Period, f: &Formats) -> Result<(), XlsxError> {
+    let date = ExcelDateTime::from_ymd(year(p), month(p), 1)?;
+    sheet.write_datetime_with_format(row, 0, &date, &f.period)?;
+    Ok(())
+}
+
+fn number(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: Option<Decimal>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    match value.and_then(|v| v.to_f64()) {
+        Some(v) => sheet.write_number_with_format(row, col, v, format)?,
+        None => sheet.write_blank(row, col, format)?,
+    };
+    Ok(())
+}
+
+fn summary(
+    sheet: &mut Worksheet,
+    view: &ReportView<'_>,
+    language: Language,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let l = language.labels();
+    let columns = [
+        (l.period, 10.0),
+        (l.code, 26.0),
+        (l.category, 36.0),
+        (l.cases, 8.0),
+        (l.expected, 16.0),
+        (l.actual, 16.0),
+        (l.what_to_do, 70.0),
+    ];
+    header(sheet, l.sheet_summary, &columns, f)?;
+    let categories = view.categories();
+    for (i, c) in categories.iter().enumerate() {
+        let row = row_of(i);
+        let text = labels::category(language, c.category);
+        period_cell(sheet, row, view.period(), f)?;
+        sheet.write_string(row, 1, c.category.code())?;
+        sheet.write_string(row, 2, text.name)?;
+        sheet.write_number_with_format(row, 3, c.tally.count as f64, &f.count)?;
+        number(sheet, row, 4, c.tally.expected, &f.money)?;
+        number(sheet, row, 5, c.tally.actual, &f.money)?;
+        sheet.write_string(row, 6, text.action)?;
+    }
+    filter(sheet, categories.len(), 6)
+}
+
+fn exceptions(
+    sheet: &mut Worksheet,
+    view: &ReportView<'_>,
+    l: &Labels,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let columns = [
+        (l.period, 10.0),
+        (l.code, 26.0),
+        ("DNI", 11.0),
+        ("Cuenta / CCI", 24.0),
+        ("Ubigeo", 9.0),
+        (l.district, 24.0),
+        ("Referencia", 18.0),
+        (l.expected, 16.0),
+        (l.actual, 16.0),
+        ("Detalle", 50.0),
+    ];
+    header(sheet, l.sheet_exceptions, &columns, f)?;
+    let rows = &view.report.exceptions;
+    for (i, x) in rows.iter().enumerate() {
+        let row = row_of(i);
+        period_cell(sheet, row, x.period, f)?;
+        sheet.write_string(row, 1, x.category.code())?;
+        sheet.write_string(row, 2, &x.dni)?;
+        sheet.write_string(row, 3, &x.cuenta)?;
+        sheet.write_string(row, 4, &x.ubigeo)?;
+        sheet.write_string(
+            row,
+            5,
+            view.district(&x.ubigeo).map(|d| d.distrito.as_str()).unwrap_or_default(),
+        )?;
+        sheet.write_string(row, 6, &x.referencia)?;
+        number(sheet, row, 7, x.expected_amount, &f.money)?;
+        number(sheet, row, 8, x.actual_amount, &f.money)?;
+        sheet.write_string(row, 9, &x.detail)?;
+    }
+    filter(sheet, rows.len(), 9)
+}
+
+fn account_months(
+    sheet: &mut Worksheet,
+    view: &ReportView<'_>,
+    l: &Labels,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let columns = [
+        (l.period, 10.0),
+        ("DNI", 11.0),
+        ("Cuenta / CCI", 24.0),
+        ("Ubigeo", 9.0),
+        (l.group, 10.0),
+        ("month_end_balance", 17.0),
+        ("min_balance", 13.0),
+        ("avg_daily_balance", 17.0),
+        ("cct_credits", 13.0),
+        ("other_credits", 13.0),
+        ("debits", 12.0),
+        ("customer_movements", 19.0),
+        ("saver", 8.0),
+    ];
+    header(sheet, l.sheet_account_months, &columns, f)?;
+    let rows = &view.report.account_months;
+    for (i, a) in rows.iter().enumerate() {
+        let row = row_of(i);
+        let b = a.balances.as_ref();
+        period_cell(sheet, row, a.period, f)?;
+        sheet.write_string(row, 1, &a.dni)?;
+        sheet.write_string(row, 2, &a.cuenta)?;
+        sheet.write_string(row, 3, &a.ubigeo)?;
+        sheet.write_string(row, 4, a.grupo.as_str())?;
+        number(sheet, row, 5, b.map(|b| b.month_end), &f.money)?;
+        number(sheet, row, 6, b.map(|b| b.min), &f.money)?;
+        number(sheet, row, 7, b.map(|b| b.avg_daily.round_dp(2)), &f.money)?;
+        number(sheet, row, 8, Some(a.cct_credits), &f.money)?;
+        number(sheet, row, 9, Some(a.other_credits), &f.money)?;
+        number(sheet, row, 10, Some(a.debits), &f.money)?;
+        sheet.write_number_with_format(row, 11, f64::from(a.customer_movements), &f.count)?;
+        sheet.write_boolean(row, 12, a.saver)?;
+    }
+    filter(sheet, rows.len(), 12)
+}
+
+fn indicators(
+    sheet: &mut Worksheet,
+    view: &ReportView<'_>,
+    l: &Labels,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let columns =
+        [(l.period, 10.0), (l.scope, 11.0), ("Id", 9.0), (l.name, 26.0), (l.metric, 28.0), (l.value, 14.0)];
+    header(sheet, l.sheet_indicators, &columns, f)?;
+    let rows: Vec<_> = view.report.indicators.iter().filter(|i| i.period == view.period()).collect();
+    for (i, ind) in rows.iter().enumerate() {
+        let row = row_of(i);
+        period_cell(sheet, row, ind.period, f)?;
+        sheet.write_string(row, 1, &ind.scope)?;
+        sheet.write_string(row, 2, &ind.scope_id)?;
+        let name = match ind.scope.as_str() {
+            "DISTRICT" => view.district(&ind.scope_id).map(|d| d.distrito.clone()).unwrap_or_default(),
+            "PROGRAM" => l.program.to_owned(),
+            _ => String::new(),
+        };
+        sheet.write_string(row, 3, name)?;
+        sheet.write_string(row, 4, &ind.metric)?;
+        let format = if ind.metric.ends_with("_rate") {
+            &f.rate
+        } else if ind.metric.ends_with("_amount") || ind.metric.contains("balance") {
+            if ind.metric == "avg_balance_pct_transfer" {
+                &f.decimal
+            } else {
+                &f.money
+            }
+        } else {
+            &f.count
+        };
+        number(sheet, row, 5, ind.value.parse::<Decimal>().ok(), format)?;
+    }
+    filter(sheet, rows.len(), 5)
+}

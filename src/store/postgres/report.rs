@@ -1,0 +1,148 @@
+//! Reads of a period's stored results for the person-facing reports, on PostgreSQL (the same
+//! rows, in the same order, as the SQLite reads). Plain reads, no decisions.
+
+use crate::domain::money::from_cents;
+use crate::domain::{Grupo, Period};
+use crate::reconcile::{Category, ExceptionRow};
+use crate::records::Seq;
+use crate::savings::{AccountMonth, Balances};
+use crate::store::{DistrictInfo, PeriodReport, StoredIndicator};
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+
+/// The stored results of `period`, or `None` when it was never computed.
+pub(super) async fn period_report(pool: &PgPool, period: Period) -> anyhow::Result<Option<PeriodReport>> {
+    let computed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicators WHERE period = $1")
+        .bind(period.first_day())
+        .fetch_one(pool)
+        .await?;
+    if computed == 0 {
+        return Ok(None);
+    }
+    Ok(Some(PeriodReport {
+        period,
+        exceptions: exceptions(pool, period).await?,
+        account_months: account_months(pool, period).await?,
+        indicators: indicators_through(pool, period).await?,
+        districts: districts(pool, period).await?,
+    }))
+}
+
+async fn exceptions(pool: &PgPool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {
+    let rows = sqlx::query(
+        "SELECT ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail \
+         FROM recon_exceptions WHERE period = $1 ORDER BY ord",
+    )
+    .bind(period.first_day())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let code: String = r.get("category");
+            Ok(ExceptionRow {
+                period,
+                category: Category::from_code(&code)
+                    .with_context(|| format!("Bad exception category in database: {code}"))?,
+                dni: r.get("dni"),
+                cuenta: r.get("cuenta"),
+                ubigeo: r.get("ubigeo"),
+                referencia: r.get("referencia"),
+                expected_amount: r.get::<Option<i64>, _>("expected_cents").map(from_cents),
+                actual_amount: r.get::<Option<i64>, _>("actual_cents").map(from_cents),
+                detail: r.get("detail"),
+                seq: Seq { file: 0, position: r.get("ord") },
+            })
+        })
+        .collect()
+}
+
+async fn account_months(pool: &PgPool, period: Period) -> anyhow::Result<Vec<AccountMonth>> {
+    let rows = sqlx::query(
+        "SELECT dni::text AS dni, cuenta::text AS cuenta, ubigeo::text AS ubigeo, grupo, month_end_cents, min_cents, \
+         avg_daily_balance::text AS avg_daily_balance, cct_credits_cents, other_credits_cents, debits_cents, \
+         customer_movements, voluntary_deposits, saver \
+         FROM account_months WHERE period = $1 ORDER BY dni COLLATE \"C\"",
+    )
+    .bind(period.first_day())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| account_month(period, r)).collect()
+}
+
+fn account_month(period: Period, r: &PgRow) -> anyhow::Result<AccountMonth> {
+    let grupo: String = r.get("grupo");
+    let balances = match (
+        r.get::<Option<i64>, _>("month_end_cents"),
+        r.get::<Option<i64>, _>("min_cents"),
+        r.get::<Option<String>, _>("avg_daily_balance"),
+    ) {
+        (Some(end), Some(min), Some(avg)) => Some(Balances {
+            month_end: from_cents(end),
+            min: from_cents(min),
+            avg_daily: Decimal::from_str(&avg).with_context(|| format!("Bad average in database: {avg}"))?,
+        }),
+        _ => None,
+    };
+    let count = |name: &str| u32::try_from(r.get::<i32, _>(name)).unwrap_or(u32::MAX);
+    Ok(AccountMonth {
+        period,
+        dni: r.get("dni"),
+        cuenta: r.get("cuenta"),
+        ubigeo: r.get("ubigeo"),
+        grupo: Grupo::parse(&grupo).map_err(|e| anyhow::anyhow!("Bad grupo in database: {e}"))?,
+        balances,
+        cct_credits: from_cents(r.get("cct_credits_cents")),
+        other_credits: from_cents(r.get("other_credits_cents")),
+        debits: from_cents(r.get("debits_cents")),
+        customer_movements: count("customer_movements"),
+        voluntary_deposits: count("voluntary_deposits"),
+        saver: r.get("saver"),
+    })
+}
+
+async fn indicators_through(pool: &PgPool, period: Period) -> anyhow::Result<Vec<StoredIndicator>> {
+    let rows = sqlx::query(
+        "SELECT period, scope, scope_id, metric, value FROM indicators WHERE period <= $1 \
+         ORDER BY period, CASE scope WHEN 'PROGRAM' THEN 0 WHEN 'GROUP' THEN 1 WHEN 'REGION' THEN 2 ELSE 3 END, \
+         scope_id COLLATE \"C\", metric COLLATE \"C\"",
+    )
+    .bind(period.first_day())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StoredIndicator {
+            period: Period::of_date(r.get::<NaiveDate, _>("period")),
+            scope: r.get("scope"),
+            scope_id: r.get("scope_id"),
+            metric: r.get("metric"),
+            value: r.get("value"),
+        })
+        .collect())
+}
+
+async fn districts(pool: &PgPool, period: Period) -> anyhow::Result<Vec<DistrictInfo>> {
+    let rows = sqlx::query(
+        // The district's first roster row gives its names and group.
+        "SELECT DISTINCT ON (ubigeo) ubigeo::text AS ubigeo, departamento, provincia, distrito, grupo \
+         FROM roster_rows WHERE roster_id = (SELECT id FROM rosters WHERE period = $1 ORDER BY version DESC LIMIT 1) \
+         ORDER BY ubigeo, position",
+    )
+    .bind(period.first_day())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DistrictInfo {
+            ubigeo: r.get("ubigeo"),
+            departamento: r.get("departamento"),
+            provincia: r.get("provincia"),
+            distrito: r.get("distrito"),
+            grupo: r.get("grupo"),
+        })
+        .collect())
+}

@@ -1,0 +1,152 @@
+//! Reads of a period's stored results for the person-facing reports: exceptions,
+//! account-months, the indicators of every period up to it, and the roster's districts.
+//! Plain reads, no decisions.
+
+use crate::domain::money::from_cents;
+use crate::domain::{Grupo, Period};
+use crate::reconcile::{Category, ExceptionRow};
+use crate::records::Seq;
+use crate::savings::{AccountMonth, Balances};
+use crate::store::{DistrictInfo, PeriodReport, StoredIndicator};
+use anyhow::Context as _;
+use rust_decimal::Decimal;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+
+/// The stored results of `period`, or `None` when it was never computed.
+pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::Result<Option<PeriodReport>> {
+    let p = period.to_string();
+    let computed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicators WHERE period = ?")
+        .bind(&p)
+        .fetch_one(pool)
+        .await?;
+    if computed == 0 {
+        return Ok(None);
+    }
+    Ok(Some(PeriodReport {
+        period,
+        exceptions: exceptions(pool, period).await?,
+        account_months: account_months(pool, period).await?,
+        indicators: indicators_through(pool, period).await?,
+        districts: districts(pool, period).await?,
+    }))
+}
+
+async fn exceptions(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {
+    let rows = sqlx::query(
+        "SELECT ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail \
+         FROM recon_exceptions WHERE period = ? ORDER BY ord",
+    )
+    .bind(period.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let code: String = r.get("category");
+            Ok(ExceptionRow {
+                period,
+                category: Category::from_code(&code)
+                    .with_context(|| format!("Bad exception category in database: {code}"))?,
+                dni: r.get("dni"),
+                cuenta: r.get("cuenta"),
+                ubigeo: r.get("ubigeo"),
+                referencia: r.get("referencia"),
+                expected_amount: r.get::<Option<i64>, _>("expected_cents").map(from_cents),
+                actual_amount: r.get::<Option<i64>, _>("actual_cents").map(from_cents),
+                detail: r.get("detail"),
+                // The stored order already is the output order.
+                seq: Seq { file: 0, position: r.get("ord") },
+            })
+        })
+        .collect()
+}
+
+async fn account_months(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<AccountMonth>> {
+    let rows = sqlx::query(
+        "SELECT dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, cct_credits_cents, \
+         other_credits_cents, debits_cents, customer_movements, voluntary_deposits, saver \
+         FROM account_months WHERE period = ? ORDER BY dni",
+    )
+    .bind(period.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| account_month(period, r)).collect()
+}
+
+fn account_month(period: Period, r: &SqliteRow) -> anyhow::Result<AccountMonth> {
+    let grupo: String = r.get("grupo");
+    let balances = match (
+        r.get::<Option<i64>, _>("month_end_cents"),
+        r.get::<Option<i64>, _>("min_cents"),
+        r.get::<Option<String>, _>("avg_daily_balance"),
+    ) {
+        (Some(end), Some(min), Some(avg)) => Some(Balances {
+            month_end: from_cents(end),
+            min: from_cents(min),
+            avg_daily: Decimal::from_str(&avg).with_context(|| format!("Bad average in database: {avg}"))?,
+        }),
+        _ => None,
+    };
+    let count = |name: &str| u32::try_from(r.get::<i64, _>(name)).unwrap_or(u32::MAX);
+    Ok(AccountMonth {
+        period,
+        dni: r.get("dni"),
+        cuenta: r.get("cuenta"),
+        ubigeo: r.get("ubigeo"),
+        grupo: Grupo::parse(&grupo).map_err(|e| anyhow::anyhow!("Bad grupo in database: {e}"))?,
+        balances,
+        cct_credits: from_cents(r.get("cct_credits_cents")),
+        other_credits: from_cents(r.get("other_credits_cents")),
+        debits: from_cents(r.get("debits_cents")),
+        customer_movements: count("customer_movements"),
+        voluntary_deposits: count("voluntary_deposits"),
+        saver: r.get("saver"),
+    })
+}
+
+async fn indicators_through(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<StoredIndicator>> {
+    let rows = sqlx::query(
+        "SELECT period, scope, scope_id, metric, value FROM indicators WHERE period <= ? \
+         ORDER BY period, CASE scope WHEN 'PROGRAM' THEN 0 WHEN 'GROUP' THEN 1 WHEN 'REGION' THEN 2 ELSE 3 END, \
+         scope_id, metric",
+    )
+    .bind(period.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let p: String = r.get("period");
+            Ok(StoredIndicator {
+                period: Period::parse(&p).map_err(|e| anyhow::anyhow!("Bad period in database: {e}"))?,
+                scope: r.get("scope"),
+                scope_id: r.get("scope_id"),
+                metric: r.get("metric"),
+                value: r.get("value"),
+            })
+        })
+        .collect()
+}
+
+async fn districts(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<DistrictInfo>> {
+    let rows = sqlx::query(
+        // SQLite takes the bare columns from the row holding MIN(position): the district's
+        // first roster row.
+        "SELECT ubigeo, departamento, provincia, distrito, grupo, MIN(position) FROM roster_rows \
+         WHERE roster_id = (SELECT id FROM rosters WHERE period = ? ORDER BY version DESC LIMIT 1) \
+         GROUP BY ubigeo ORDER BY ubigeo",
+    )
+    .bind(period.to_string())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DistrictInfo {
+            ubigeo: r.get("ubigeo"),
+            departamento: r.get("departamento"),
+            provincia: r.get("provincia"),
+            distrito: r.get("distrito"),
+            grupo: r.get("grupo"),
+        })
+        .collect())
+}
