@@ -3,7 +3,7 @@
 //! The figures in `BENCHMARKS.md` come from here.
 
 use crate::domain::Period;
-use crate::fixtures::{generate, FixtureOptions};
+use crate::fixtures::{generate_with, FixtureOptions, Formats};
 use crate::job::{IngestSource, Job};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -56,6 +56,7 @@ pub async fn run<S: Store>(
     store: &S,
     settings: &Settings,
     options: &BenchOptions,
+    formats: &Formats,
 ) -> anyhow::Result<BenchReport> {
     let started = Instant::now();
     let fixture = FixtureOptions {
@@ -64,7 +65,7 @@ pub async fn run<S: Store>(
         months: options.months.clone(),
         seed: options.seed,
     };
-    let summary = generate(&settings.inbox, &fixture)?;
+    let summary = generate_with(&settings.inbox, &fixture, formats)?;
     let generate_s = started.elapsed().as_secs_f64();
     let mut job = Job::new(store, settings);
     job.begin("bench").await?;

@@ -77,6 +77,12 @@ pub enum Command {
         months: Vec<String>,
         #[arg(long, default_value_t = 2012)]
         seed: u64,
+        /// Format of the daily statement files.
+        #[arg(long, value_enum, default_value = "csv")]
+        statements: crate::fixtures::StatementChoice,
+        /// Format of the payment batches.
+        #[arg(long, value_enum, default_value = "csv")]
+        payments: crate::fixtures::BatchChoice,
         /// Print the measurements as JSON instead of a table.
         #[arg(long)]
         json: bool,

@@ -82,8 +82,14 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
             winners_per_district.unwrap_or(settings.raffle_winners_per_district),
             alternates_per_district.unwrap_or(settings.raffle_alternates_per_district),
         ),
-        Command::Bench { work, districts, women_per_district, months, seed, json } => {
-            bench(work, districts, women_per_district, months, seed, json, settings).await
+        Command::Bench { work, districts, women_per_district, months, seed, statements, payments, json } => {
+            let formats = alcancia::fixtures::Formats::choose(statements, payments);
+            let months = match parse_periods(&months) {
+                Ok(m) => m,
+                Err(code) => return Ok(code),
+            };
+            let options = alcancia::bench::BenchOptions { districts, women_per_district, months, seed };
+            bench(work, options, formats, json, settings).await
         }
         other => with_store(other, settings).await,
     }
@@ -158,22 +164,18 @@ fn verify(
     Ok(if all { exit::OK } else { exit::FAILURE })
 }
 
+/// Parses `--months`.
+fn parse_periods(months: &[String]) -> Result<Vec<Period>, u8> {
+    months.iter().map(|m| parse_period(m)).collect()
+}
+
 async fn bench(
     work: std::path::PathBuf,
-    districts: usize,
-    women_per_district: usize,
-    months: Vec<String>,
-    seed: u64,
+    options: alcancia::bench::BenchOptions,
+    formats: alcancia::fixtures::Formats,
     json: bool,
     settings: &Settings,
 ) -> anyhow::Result<u8> {
-    let mut periods = Vec::new();
-    for m in &months {
-        match parse_period(m) {
-            Ok(p) => periods.push(p),
-            Err(code) => return Ok(code),
-        }
-    }
     if work.exists() {
         eprintln!("alcancia: --work {} already exists; give a new folder", work.display());
         return Ok(exit::USAGE);
@@ -186,9 +188,15 @@ async fn bench(
     if settings.database_url.starts_with("sqlite:") {
         settings.database_url = format!("sqlite://{}", work.join("alcancia.db").display());
     }
-    let options = alcancia::bench::BenchOptions { districts, women_per_district, months: periods, seed };
-    let store = SqliteStore::open(&settings.database_url).await?;
-    let report = alcancia::bench::run(&store, &settings, &options).await?;
+    // SQLite: a fresh database in the work folder. PostgreSQL: the configured database, which
+    // should be empty (create one for the bench).
+    let report = if settings.database_url.starts_with("sqlite:") {
+        let store = SqliteStore::open(&settings.database_url).await?;
+        alcancia::bench::run(&store, &settings, &options, &formats).await?
+    } else {
+        let store = alcancia::store::postgres::PgStore::open(&settings.database_url).await?;
+        alcancia::bench::run(&store, &settings, &options, &formats).await?
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
