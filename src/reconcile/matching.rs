@@ -61,14 +61,17 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
 
     // Pass 2: by amount, in referencia order, credits without referencia booked within M.
     unmatched.sort_by(|a, b| a.referencia.cmp(&b.referencia).then(a.seq.cmp(&b.seq)));
+    // Credits without referencia per account, in order: each instruction scans only its account.
+    let mut unreferenced: HashMap<&str, Vec<&EntryRec>> = HashMap::new();
+    for credit in credits.iter().filter(|c| c.referencia.is_none() && c.booking_date <= last) {
+        unreferenced.entry(credit.account.as_str()).or_default().push(credit);
+    }
     for instruction in unmatched {
-        let found = credits.iter().find(|c| {
-            c.referencia.is_none()
-                && c.booking_date <= last
-                && !taken.contains(&c.id)
-                && c.account == instruction.cuenta
-                && c.amount == instruction.monto
-        });
+        let found = unreferenced
+            .get(instruction.cuenta.as_str())
+            .into_iter()
+            .flatten()
+            .find(|c| !taken.contains(&c.id) && c.amount == instruction.monto);
         if let Some(credit) = found {
             taken.insert(credit.id);
             matches.push(Match { instruction_id: instruction.id, entry_id: credit.id, returned_by: None });
@@ -99,41 +102,57 @@ fn apply_reversals(
         .filter(|e| !ledger.used_reversals.contains(&e.id))
         .collect();
     reversals.sort_by_key(|e| e.order_key());
-    // Matches and duplicates in the order of their credits, so "earliest" is a linear scan.
+    // Matches and duplicates per account, in the order of their credits, so "earliest" is a
+    // scan of that account's few credits only.
     let credit_of = |id: i64| entries.get(&id).copied();
-    let mut match_order: Vec<usize> = (0..matches.len()).collect();
-    match_order.sort_by_key(|&i| credit_of(matches[i].entry_id).map(EntryRec::order_key));
-    let mut duplicate_order: Vec<usize> = (0..duplicates.len()).collect();
-    duplicate_order.sort_by_key(|&i| credit_of(duplicates[i].entry_id).map(EntryRec::order_key));
+    let account_of = |id: i64| credit_of(id).map_or("", |c| c.account.as_str());
+    let mut match_order: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, m) in matches.iter().enumerate() {
+        match_order.entry(account_of(m.entry_id)).or_default().push(i);
+    }
+    for list in match_order.values_mut() {
+        list.sort_by_key(|&i| credit_of(matches[i].entry_id).map(EntryRec::order_key));
+    }
+    let mut duplicate_order: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, d) in duplicates.iter().enumerate() {
+        duplicate_order.entry(account_of(d.entry_id)).or_default().push(i);
+    }
+    for list in duplicate_order.values_mut() {
+        list.sort_by_key(|&i| credit_of(duplicates[i].entry_id).map(EntryRec::order_key));
+    }
+    let none: Vec<usize> = Vec::new();
 
     for reversal in reversals {
         let before = |credit: &EntryRec| {
             credit.order_key() < reversal.order_key() && credit.account == reversal.account
         };
         if let Some(reference) = &reversal.referencia {
-            let offset = duplicate_order.iter().copied().find(|&i| {
-                duplicates[i].offset_by.is_none()
-                    && credit_of(duplicates[i].entry_id)
-                        .is_some_and(|c| before(c) && c.referencia.as_deref() == Some(reference))
-            });
+            let offset =
+                duplicate_order.get(reversal.account.as_str()).unwrap_or(&none).iter().copied().find(|&i| {
+                    duplicates[i].offset_by.is_none()
+                        && credit_of(duplicates[i].entry_id)
+                            .is_some_and(|c| before(c) && c.referencia.as_deref() == Some(reference))
+                });
             if let Some(i) = offset {
                 duplicates[i].offset_by = Some(reversal.id);
                 continue;
             }
-            let returned = match_order.iter().copied().find(|&i| {
-                matches[i].returned_by.is_none()
-                    && credit_of(matches[i].entry_id)
-                        .is_some_and(|c| before(c) && c.referencia.as_deref() == Some(reference))
-            });
+            let returned =
+                match_order.get(reversal.account.as_str()).unwrap_or(&none).iter().copied().find(|&i| {
+                    matches[i].returned_by.is_none()
+                        && credit_of(matches[i].entry_id)
+                            .is_some_and(|c| before(c) && c.referencia.as_deref() == Some(reference))
+                });
             if let Some(i) = returned {
                 matches[i].returned_by = Some(reversal.id);
             }
         } else {
-            let returned = match_order.iter().copied().find(|&i| {
-                matches[i].returned_by.is_none()
-                    && credit_of(matches[i].entry_id)
-                        .is_some_and(|c| before(c) && c.amount == -reversal.amount)
-            });
+            let returned =
+                match_order.get(reversal.account.as_str()).unwrap_or(&none).iter().copied().find(|&i| {
+                    matches[i].returned_by.is_none()
+                        && credit_of(matches[i].entry_id)
+                            .is_some_and(|c| before(c) && c.amount == -reversal.amount)
+                });
             if let Some(i) = returned {
                 matches[i].returned_by = Some(reversal.id);
             }
