@@ -11,6 +11,14 @@ use alcancia::store::Store;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Prints a line on stdout; a closed pipe (`alcancia inspect FILE | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -59,10 +67,7 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
             let options = alcancia::formats::ParseOptions { currency: settings.currency.clone() };
             let parsed = alcancia::formats::parse_any(&bytes, &options);
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&alcancia::inspect::summary(&name, &bytes, &parsed))?
-            );
+            say!("{}", serde_json::to_string_pretty(&alcancia::inspect::summary(&name, &bytes, &parsed))?);
             Ok(if parsed.is_valid() { exit::OK } else { exit::QUARANTINED })
         }
         Command::Fixtures { out, districts, women_per_district, months, seed, statements, payments } => {
@@ -116,7 +121,7 @@ fn fixtures(
     spinner.finish_and_clear();
     let summary = summary?;
     tracing::info!(files = summary.files.len(), women = summary.women, out = %out.display(), "Fixtures written.");
-    println!("Wrote {} files for {} women under {}", summary.files.len(), summary.women, out.display());
+    say!("Wrote {} files for {} women under {}", summary.files.len(), summary.women, out.display());
     Ok(exit::OK)
 }
 
@@ -139,15 +144,17 @@ fn verify(
                 return Ok(exit::USAGE);
             }
         };
-    println!("Sorteo / raffle {period}: {} distritos / districts", checks.len());
+    say!("Sorteo / raffle {period}: {} distritos / districts", checks.len());
     for check in &checks {
         if check.matches() {
-            println!(
+            say!(
                 "{}  OK   ganadoras {:?} suplentes {:?}",
-                check.ubigeo, check.expected.winners, check.expected.alternates
+                check.ubigeo,
+                check.expected.winners,
+                check.expected.alternates
             );
         } else {
-            println!(
+            say!(
                 "{}  NO COINCIDE / MISMATCH  calculado: ganadoras {:?} suplentes {:?}; publicado: {:?}",
                 check.ubigeo,
                 check.expected.winners,
@@ -157,7 +164,7 @@ fn verify(
         }
     }
     let all = checks.iter().all(|c| c.matches());
-    println!(
+    say!(
         "{}",
         if all { "Todo coincide / everything matches." } else { "Hay diferencias / there are differences." }
     );
@@ -198,7 +205,7 @@ async fn bench(
         alcancia::bench::run(&store, &settings, &options, &formats).await?
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", alcancia::bench::render(&report));
     }
@@ -319,10 +326,10 @@ async fn raffle_command<S: Store>(
                 Err(code) => return Ok(Some(code)),
             };
             match explain {
-                Some(dni) => println!("{}", job.explain(period, &dni).await?),
+                Some(dni) => say!("{}", job.explain(period, &dni).await?),
                 None => {
                     let list = job.prepare_eligible(period).await?;
-                    println!("{} mujeres elegibles / eligible women for {period}", list.len());
+                    say!("{} mujeres elegibles / eligible women for {period}", list.len());
                 }
             }
             Ok(None)
@@ -333,7 +340,7 @@ async fn raffle_command<S: Store>(
                 Err(code) => return Ok(Some(code)),
             };
             let record = job.draw(period, &sources, if redraw { reason } else { None }).await?;
-            println!("{}", serde_json::to_string_pretty(&record)?);
+            say!("{}", serde_json::to_string_pretty(&record)?);
             Ok(None)
         }
         RaffleCommand::Verify { .. } => Ok(None),
