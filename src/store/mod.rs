@@ -7,6 +7,7 @@
 //! committed, or rolled back whole and reported as problems for quarantine.
 
 pub mod postgres;
+pub mod rows;
 pub mod sqlite;
 
 use crate::domain::{Period, RafflePeriod};

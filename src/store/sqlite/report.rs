@@ -2,17 +2,12 @@
 //! account-months, the indicators of every period up to it, and the roster's districts.
 //! Plain reads, no decisions.
 
-use crate::domain::money::from_cents;
-use crate::domain::{Grupo, Period};
-use crate::reconcile::{Category, ExceptionRow};
-use crate::records::Seq;
-use crate::savings::{AccountMonth, Balances};
-use crate::store::{DistrictInfo, PeriodReport, StoredIndicator};
-use anyhow::Context as _;
-use rust_decimal::Decimal;
+use crate::domain::Period;
+use crate::reconcile::ExceptionRow;
+use crate::savings::AccountMonth;
+use crate::store::{rows, DistrictInfo, PeriodReport, StoredIndicator};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
-use std::str::FromStr;
 
 /// The stored results of `period`, or `None` when it was never computed.
 pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::Result<Option<PeriodReport>> {
@@ -43,21 +38,20 @@ async fn exceptions(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<Exc
     .await?;
     rows.iter()
         .map(|r| {
-            let code: String = r.get("category");
-            Ok(ExceptionRow {
+            rows::exception(
                 period,
-                category: Category::from_code(&code)
-                    .with_context(|| format!("Bad exception category in database: {code}"))?,
-                dni: r.get("dni"),
-                cuenta: r.get("cuenta"),
-                ubigeo: r.get("ubigeo"),
-                referencia: r.get("referencia"),
-                expected_amount: r.get::<Option<i64>, _>("expected_cents").map(from_cents),
-                actual_amount: r.get::<Option<i64>, _>("actual_cents").map(from_cents),
-                detail: r.get("detail"),
-                // The stored order already is the output order.
-                seq: Seq { file: 0, position: r.get("ord") },
-            })
+                rows::ExceptionColumns {
+                    ord: r.get("ord"),
+                    category: r.get("category"),
+                    dni: r.get("dni"),
+                    cuenta: r.get("cuenta"),
+                    ubigeo: r.get("ubigeo"),
+                    referencia: r.get("referencia"),
+                    expected_cents: r.get("expected_cents"),
+                    actual_cents: r.get("actual_cents"),
+                    detail: r.get("detail"),
+                },
+            )
         })
         .collect()
 }
@@ -75,34 +69,24 @@ async fn account_months(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec
 }
 
 fn account_month(period: Period, r: &SqliteRow) -> anyhow::Result<AccountMonth> {
-    let grupo: String = r.get("grupo");
-    let balances = match (
-        r.get::<Option<i64>, _>("month_end_cents"),
-        r.get::<Option<i64>, _>("min_cents"),
-        r.get::<Option<String>, _>("avg_daily_balance"),
-    ) {
-        (Some(end), Some(min), Some(avg)) => Some(Balances {
-            month_end: from_cents(end),
-            min: from_cents(min),
-            avg_daily: Decimal::from_str(&avg).with_context(|| format!("Bad average in database: {avg}"))?,
-        }),
-        _ => None,
-    };
-    let count = |name: &str| u32::try_from(r.get::<i64, _>(name)).unwrap_or(u32::MAX);
-    Ok(AccountMonth {
+    rows::account_month(
         period,
-        dni: r.get("dni"),
-        cuenta: r.get("cuenta"),
-        ubigeo: r.get("ubigeo"),
-        grupo: Grupo::parse(&grupo).map_err(|e| anyhow::anyhow!("Bad grupo in database: {e}"))?,
-        balances,
-        cct_credits: from_cents(r.get("cct_credits_cents")),
-        other_credits: from_cents(r.get("other_credits_cents")),
-        debits: from_cents(r.get("debits_cents")),
-        customer_movements: count("customer_movements"),
-        voluntary_deposits: count("voluntary_deposits"),
-        saver: r.get("saver"),
-    })
+        rows::AccountMonthColumns {
+            dni: r.get("dni"),
+            cuenta: r.get("cuenta"),
+            ubigeo: r.get("ubigeo"),
+            grupo: r.get("grupo"),
+            month_end_cents: r.get("month_end_cents"),
+            min_cents: r.get("min_cents"),
+            avg_daily_balance: r.get("avg_daily_balance"),
+            cct_credits_cents: r.get("cct_credits_cents"),
+            other_credits_cents: r.get("other_credits_cents"),
+            debits_cents: r.get("debits_cents"),
+            customer_movements: r.get::<i64, _>("customer_movements"),
+            voluntary_deposits: r.get::<i64, _>("voluntary_deposits"),
+            saver: r.get("saver"),
+        },
+    )
 }
 
 async fn indicators_through(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<StoredIndicator>> {
