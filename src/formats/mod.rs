@@ -15,6 +15,7 @@ pub mod pain001;
 pub mod payments_csv;
 pub mod roster_csv;
 pub mod statement_csv;
+pub mod stream;
 pub mod xml_guard;
 
 use crate::domain::{Cci, Dni, Estado, Grupo, Period, Ubigeo};

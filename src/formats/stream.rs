@@ -1,0 +1,102 @@
+//! Streaming parse: a parser reads its input through a reader and hands over what the file
+//! states one [`Record`] at a time, in file order, to a [`Sink`]. Nothing but the record being
+//! built (one roster row, one instruction, one statement with its entries) is held, so memory
+//! does not grow with the file.
+//!
+//! The store's sink writes records into the file's open transaction as they come; the
+//! [`Collector`] sink keeps them all and rebuilds the whole [`Content`] (what `inspect`, the
+//! tests and small callers use). Problems are gathered in the parser's [`Outcome`] and decide
+//! at the end: a file with any problem is rolled back and quarantined whole, so a parser keeps
+//! reading after a problem to report every one.
+
+use super::{Batch, Content, Format, Instruction, Problem, Roster, RosterRow, Statement};
+
+/// One thing a file states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A roster row (its `periodo` names the roster's period).
+    RosterRow(RosterRow),
+    /// A payment instruction (its `lote` names its batch).
+    Instruction(Instruction),
+    /// A whole statement: account, coverage, balances and its booked entries.
+    Statement(Statement),
+}
+
+/// Receives the records of one file in file order.
+pub trait Sink {
+    fn put(&mut self, record: Record);
+}
+
+impl<F: FnMut(Record)> Sink for F {
+    fn put(&mut self, record: Record) {
+        self(record);
+    }
+}
+
+/// What a streaming parser says at the end of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub format: Format,
+    /// Every problem found; empty when the file is valid and may be stored.
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// A sink that keeps every record, to rebuild a whole file's [`Content`].
+#[derive(Debug, Default)]
+pub struct Collector {
+    roster_rows: Vec<RosterRow>,
+    /// Batches in order of their first instruction.
+    batches: Vec<Batch>,
+    statements: Vec<Statement>,
+}
+
+impl Sink for Collector {
+    fn put(&mut self, record: Record) {
+        match record {
+            Record::RosterRow(row) => self.roster_rows.push(row),
+            Record::Instruction(instruction) => {
+                match self.batches.iter_mut().rev().find(|b| b.lote == instruction.lote) {
+                    Some(batch) => batch.instructions.push(instruction),
+                    None => self
+                        .batches
+                        .push(Batch { lote: instruction.lote.clone(), instructions: vec![instruction] }),
+                }
+            }
+            Record::Statement(statement) => self.statements.push(statement),
+        }
+    }
+}
+
+impl Collector {
+    /// The content of a file of `format` from the records collected. A roster's period is the
+    /// `periodo` of its first row (the parser reports rows of another period as problems).
+    pub fn into_content(self, format: &Format) -> Content {
+        match format {
+            Format::RosterCsv => match self.roster_rows.first() {
+                Some(first) => Content::Roster(Roster { period: first.periodo, rows: self.roster_rows }),
+                None => Content::Nothing,
+            },
+            Format::PaymentsCsv | Format::Pain001(_) => Content::Payments(self.batches),
+            Format::StatementCsv | Format::Camt053(_) | Format::Mt940 => Content::Statements(self.statements),
+            Format::Unknown => Content::Nothing,
+        }
+    }
+}
+
+impl Format {
+    /// The kind of content a file of this format holds (`roster`, `payments`, `statements`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RosterCsv => "roster",
+            Self::PaymentsCsv | Self::Pain001(_) => "payments",
+            Self::StatementCsv | Self::Camt053(_) | Self::Mt940 => "statements",
+            Self::Unknown => "unknown",
+        }
+    }
+}
