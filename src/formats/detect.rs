@@ -1,10 +1,13 @@
 //! Recognises a file's kind by its content (SPEC §2): XML namespace, MT940 tags, CSV header.
 
-use super::{encoding, Content, Format, ParseOptions, ParsedFile, Problem};
+use super::encoding::{self, TextEncoding};
+use super::stream::{Collector, Outcome, Sink};
+use super::{Format, ParseOptions, ParsedFile, Problem};
+use std::io::{BufReader, Read};
 
 /// Sniffs the format from the first bytes of a file.
 pub fn sniff(bytes: &[u8]) -> Format {
-    let head = &bytes[..bytes.len().min(4096)];
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let trimmed = trim_ascii_start(body);
     if trimmed.starts_with(b"<") {
@@ -36,28 +39,74 @@ pub fn sniff(bytes: &[u8]) -> Format {
     }
 }
 
-/// Parses any supported file, choosing the parser by content.
-pub fn parse_any(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let format = sniff(bytes);
-    match &format {
-        Format::Camt053(_) => super::camt053::parse(bytes, options),
-        Format::Pain001(_) => super::pain001::parse(bytes, options),
-        Format::Mt940 => super::mt940::parse(&encoding::decode(bytes), options),
-        Format::RosterCsv => super::roster_csv::parse(&encoding::decode(bytes), options),
-        Format::PaymentsCsv => super::payments_csv::parse(&encoding::decode(bytes), options),
-        Format::StatementCsv => super::statement_csv::parse(&encoding::decode(bytes), options),
-        Format::Unknown => ParsedFile {
-            format,
-            content: Content::Nothing,
+/// Bytes read to recognise a file (what [`sniff`] looks at).
+pub const SNIFF_BYTES: usize = 4096;
+/// Read buffer of the parsers.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Streams any supported file: recognises its format from its first bytes, tells the sink,
+/// and hands the whole stream to that format's parser. `encoding` is the text encoding of the
+/// whole file (CSV and MT940; XML follows its own declaration), decided before the parse by
+/// [`encoding::Utf8Check`] while the file was hashed and archived.
+pub fn parse_reader<R: Read>(
+    mut reader: R,
+    encoding: TextEncoding,
+    options: &ParseOptions,
+    sink: &mut dyn Sink,
+) -> Outcome {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    if let Err(error) = (&mut reader).take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        sink.begin(&Format::Unknown);
+        return Outcome {
+            format: Format::Unknown,
+            problems: vec![Problem::in_file("", format!("the file could not be read: {error}"))],
+        };
+    }
+    let format = sniff(&head);
+    sink.begin(&format);
+    let empty = head.len() < SNIFF_BYTES && head.iter().all(|b| b.is_ascii_whitespace());
+    let input = std::io::Cursor::new(head).chain(reader);
+    let xml = |input| BufReader::with_capacity(READ_BUFFER, input);
+    let text =
+        |input| encoding::decoding_reader(input, encoding).map(|r| BufReader::with_capacity(READ_BUFFER, r));
+    let outcome = match &format {
+        Format::Camt053(_) => Ok(super::interim::camt053::parse_reader(xml(input), options, sink)),
+        Format::Pain001(_) => Ok(super::interim::pain001::parse_reader(xml(input), options, sink)),
+        Format::Mt940 => text(input).map(|r| super::interim::mt940::parse_reader(r, options, sink)),
+        Format::RosterCsv => text(input).map(|r| super::interim::roster_csv::parse_reader(r, options, sink)),
+        Format::PaymentsCsv => {
+            text(input).map(|r| super::interim::payments_csv::parse_reader(r, options, sink))
+        }
+        Format::StatementCsv => {
+            text(input).map(|r| super::interim::statement_csv::parse_reader(r, options, sink))
+        }
+        Format::Unknown => Ok(Outcome {
+            format: Format::Unknown,
             problems: vec![Problem::in_file(
                 "",
-                if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                if empty {
                     "the file is empty".to_owned()
                 } else {
                     "unknown file kind: not a roster, payment batch or statement in a supported format (CSV, camt.053, pain.001, MT940)".to_owned()
                 },
             )],
-        },
+        }),
+    };
+    outcome.unwrap_or_else(|error| Outcome {
+        format,
+        problems: vec![Problem::in_file("", format!("the file could not be read: {error}"))],
+    })
+}
+
+/// Parses a whole file held in memory (`inspect`, tests): [`parse_reader`] into a
+/// [`Collector`].
+pub fn parse_any(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
+    let mut collector = Collector::default();
+    let outcome = parse_reader(bytes, TextEncoding::of(bytes), options, &mut collector);
+    ParsedFile {
+        content: collector.into_content(&outcome.format),
+        format: outcome.format,
+        problems: outcome.problems,
     }
 }
 
@@ -138,6 +187,7 @@ fn looks_like_mt940(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Content;
 
     #[test]
     fn recognises_each_kind_by_content() {
@@ -174,8 +224,8 @@ mod tests {
         let swiss =
             parse_any(&sample("pain001/sepa_king/pain.001.001.03.ch.02.xml"), &ParseOptions::default());
         assert_eq!(swiss.format, Format::Pain001("001.03".into()));
-        let Content::Payments(batches) = &swiss.content else { panic!("{:?}", swiss.problems) };
-        assert_eq!(batches.iter().map(|b| b.lote.as_str()).collect::<Vec<_>>(), ["PMTINF-01", "PMTINF-02"]);
+        // Its instructions are in CHF: none is handed over, so no batch is shown.
+        assert_eq!(swiss.content, Content::Payments(Vec::new()));
         assert!(swiss.problems.iter().all(|p| !p.reason.contains("namespace")), "{:?}", swiss.problems);
         assert!(swiss.problems.iter().any(|p| p.reason.contains("not the bank currency PEN")));
         let prefixed = br#"<?xml version="1.0"?><x:Document xmlns:x="urn:bank:stmt"><x:BkToCstmrStmt>"#;

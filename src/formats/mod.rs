@@ -10,6 +10,7 @@ pub mod camt053;
 pub mod csv_common;
 pub mod detect;
 pub mod encoding;
+mod interim;
 pub mod mt940;
 pub mod pain001;
 pub mod payments_csv;

@@ -24,6 +24,9 @@ pub enum Record {
 
 /// Receives the records of one file in file order.
 pub trait Sink {
+    /// Told the file's format once it is recognised, before any record (the dispatcher in
+    /// [`super::detect`] calls it; a parser called directly does not).
+    fn begin(&mut self, _format: &Format) {}
     fn put(&mut self, record: Record);
 }
 

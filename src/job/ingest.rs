@@ -1,12 +1,17 @@
-//! One file through ingestion: hash, skip if known, archive byte for byte, parse, quarantine
-//! with a report or store in one transaction, and only then let go of the inbox copy.
+//! One file through ingestion: hash, skip if known, archive byte for byte, then parse the
+//! archived copy as a stream into the file's transaction, quarantine with a report or commit,
+//! and only then let go of the inbox copy. No step holds the whole file in memory.
 
+use super::receive::{copy_atomically, receive};
 use super::Job;
-use crate::formats::{parse_any, ParseOptions, ParsedFile, Problem};
+use crate::formats::detect::parse_reader;
+use crate::formats::encoding::TextEncoding;
+use crate::formats::stream::{Outcome, Sink as _};
+use crate::formats::{Format, ParseOptions, Problem};
 use crate::report::csv_out::write_atomically;
-use crate::store::{FileMeta, Store, Stored};
+use crate::store::writing::file_stream;
+use crate::store::{FileMeta, Store, Stored, StreamedFile};
 use anyhow::Context as _;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Where a file came from: inbox files are removed once safely stored; files named on the
@@ -34,50 +39,43 @@ impl<S: Store> Job<'_, S> {
     pub async fn ingest_file(&mut self, path: &Path, source: IngestSource) -> anyhow::Result<FileOutcome> {
         let name = display_name(path);
         let started = std::time::Instant::now();
-        let bytes = std::fs::read(path).with_context(|| format!("Failed to read {}", path.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        self.summary.input_bytes += bytes.len() as u64;
-        if let Some(known) = self.store.known_file(&sha256).await? {
+        let received = receive(path, &self.settings.archive)?;
+        self.summary.input_bytes += received.size;
+        if let Some(known) = self.store.known_file(&received.sha256).await? {
             self.store.record_sighting(known.id, &name, self.run_id).await?;
             tracing::info!(known_as = %known.name, status = %known.status, "Skipped a file already received.");
             self.summary.files_duplicate += 1;
             release(path, source)?;
             return Ok(FileOutcome::Duplicate);
         }
-        let archive_path = self.archive(&sha256, &name, &bytes)?;
+        let (sha256, size, encoding) = (received.sha256.clone(), received.size, received.encoding);
+        let archive_path = received.keep(&self.archive_path(&sha256, &name))?;
         self.summary.time("fetch", started);
         let meta = FileMeta {
-            sha256: sha256.clone(),
-            name: name.clone(),
-            size: bytes.len() as u64,
+            sha256,
+            name,
+            size,
             archive_path: archive_path.display().to_string(),
             received_at: crate::clock::now_rfc3339(),
             run_id: self.run_id,
         };
         let started = std::time::Instant::now();
-        let parsed = parse_any(&bytes, &ParseOptions { currency: self.settings.currency.clone() });
-        drop(bytes);
-        self.summary.time("parse", started);
-        self.summary.input_rows += row_count(&parsed);
-        if !parsed.is_valid() {
-            return self.quarantine(path, source, &meta, &parsed, &parsed.problems).await;
-        }
-        let started = std::time::Instant::now();
-        let stored = self.store.store_file(&meta, &parsed, self.settings.grace_days).await?;
-        self.summary.time("store", started);
-        match stored {
-            Stored::Rejected(problems) => self.quarantine(path, source, &meta, &parsed, &problems).await,
+        let streamed = self.parse_and_store(&meta, &archive_path, encoding).await?;
+        self.summary.time("ingest", started);
+        self.summary.input_rows += streamed.rows;
+        let (format, kind) = (streamed.outcome.format.name(), streamed.outcome.format.kind());
+        match streamed.stored {
+            Stored::Rejected(problems) => {
+                self.quarantine(path, source, &meta, &format, kind, &problems).await
+            }
             Stored::DuplicateContent => {
-                tracing::info!(
-                    kind = parsed.content.kind(),
-                    "Stored nothing new: every lote was already received."
-                );
+                tracing::info!(kind, "Stored nothing new: every lote was already received.");
                 self.summary.files_duplicate += 1;
                 release(path, source)?;
                 Ok(FileOutcome::Duplicate)
             }
             Stored::Ingested { .. } => {
-                tracing::info!(kind = parsed.content.kind(), format = %parsed.format.name(), "Ingested a file.");
+                tracing::info!(kind, format = %format, "Ingested a file.");
                 self.summary.files_ingested += 1;
                 release(path, source)?;
                 Ok(FileOutcome::Ingested)
@@ -85,15 +83,49 @@ impl<S: Store> Job<'_, S> {
         }
     }
 
-    /// Copies the bytes into the archive (atomically, fsynced) before anything reads them.
-    fn archive(&self, sha256: &str, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-        let path =
-            self.settings.archive.join(&sha256[..2]).join(format!("{sha256}_{}", safe_file_name(name)));
-        if !path.exists() {
-            write_atomically(&path, bytes)
-                .with_context(|| format!("Failed to archive into {}", path.display()))?;
-        }
-        Ok(path)
+    /// Parses the archived copy on a blocking thread and stores its records as they come,
+    /// through a bounded channel (so the two cores work at once and memory stays flat).
+    async fn parse_and_store(
+        &mut self,
+        meta: &FileMeta,
+        archive_path: &Path,
+        encoding: TextEncoding,
+    ) -> anyhow::Result<StreamedFile> {
+        let (mut sender, mut stream) = file_stream();
+        let options = ParseOptions { currency: self.settings.currency.clone() };
+        let path = archive_path.to_owned();
+        let parser = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let outcome = match std::fs::File::open(&path) {
+                Ok(file) => parse_reader(file, encoding, &options, &mut sender),
+                Err(error) => {
+                    sender.begin(&Format::Unknown);
+                    Outcome {
+                        format: Format::Unknown,
+                        problems: vec![Problem::in_file(
+                            "",
+                            format!("the archived copy could not be read: {error}"),
+                        )],
+                    }
+                }
+            };
+            let busy = started.elapsed().saturating_sub(sender.waited());
+            sender.end(outcome);
+            busy
+        });
+        let stored = self.store.store_stream(meta, &mut stream, self.settings.grace_days).await;
+        let store_busy = stream.busy();
+        // A store that failed stops listening; the parser then reads to the end and drops.
+        drop(stream);
+        let parse_busy = parser.await.context("The parser thread failed")?;
+        self.summary.add_time("parse", parse_busy);
+        self.summary.add_time("store", store_busy);
+        stored
+    }
+
+    /// Where the archive keeps a file: by its hash, so a name can never collide or escape.
+    fn archive_path(&self, sha256: &str, name: &str) -> PathBuf {
+        self.settings.archive.join(&sha256[..2]).join(format!("{sha256}_{}", safe_file_name(name)))
     }
 
     async fn quarantine(
@@ -101,16 +133,17 @@ impl<S: Store> Job<'_, S> {
         path: &Path,
         source: IngestSource,
         meta: &FileMeta,
-        parsed: &ParsedFile,
+        format: &str,
+        kind: &str,
         problems: &[Problem],
     ) -> anyhow::Result<FileOutcome> {
-        let report = quarantine_report(meta, parsed, problems);
+        let report = quarantine_report(meta, format, problems);
         let target =
             self.settings.quarantine.join(format!("{}_{}", &meta.sha256[..12], safe_file_name(&meta.name)));
-        let bytes = std::fs::read(&meta.archive_path).context("Failed to read the archived copy")?;
-        write_atomically(&target, &bytes)?;
+        copy_atomically(Path::new(&meta.archive_path), &target)
+            .context("Failed to copy the archived file into the quarantine")?;
         write_atomically(&report_path(&target), report.as_bytes())?;
-        self.store.record_quarantine(meta, parsed.content.kind(), &parsed.format.name(), &report).await?;
+        self.store.record_quarantine(meta, kind, format, &report).await?;
         // Only where the first problem is, never its reason: reasons quote cell values (a DNI,
         // an account, a name), which stay in the quarantine report.
         let first = problems.first();
@@ -127,18 +160,6 @@ impl<S: Store> Job<'_, S> {
     }
 }
 
-/// Rows a parsed file holds: roster rows, instructions, statement entries.
-fn row_count(parsed: &ParsedFile) -> u64 {
-    use crate::formats::Content;
-    let n = match &parsed.content {
-        Content::Roster(r) => r.rows.len(),
-        Content::Payments(b) => b.iter().map(|b| b.instructions.len()).sum(),
-        Content::Statements(s) => s.iter().map(|s| s.entries.len()).sum(),
-        Content::Nothing => 0,
-    };
-    n as u64
-}
-
 fn report_path(target: &Path) -> PathBuf {
     let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".report.txt");
@@ -146,7 +167,7 @@ fn report_path(target: &Path) -> PathBuf {
 }
 
 /// The human-readable report beside a quarantined file: every problem, one per line.
-pub fn quarantine_report(meta: &FileMeta, parsed: &ParsedFile, problems: &[Problem]) -> String {
+pub fn quarantine_report(meta: &FileMeta, format: &str, problems: &[Problem]) -> String {
     let mut out = format!(
         "Archivo en cuarentena / Quarantined file\n\
          file: {}\nsha256: {}\nsize: {} bytes\nreceived: {}\nformat: {}\nproblems: {}\n\n",
@@ -154,7 +175,7 @@ pub fn quarantine_report(meta: &FileMeta, parsed: &ParsedFile, problems: &[Probl
         meta.sha256,
         meta.size,
         meta.received_at,
-        parsed.format.name(),
+        format,
         problems.len()
     );
     for problem in problems {

@@ -8,6 +8,7 @@ mod ingest;
 mod lock;
 mod publish;
 mod raffle;
+mod receive;
 mod recompute;
 mod reports;
 mod sftp;

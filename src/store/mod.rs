@@ -9,9 +9,11 @@
 pub mod postgres;
 pub mod rows;
 pub mod sqlite;
+pub mod writing;
 
 use crate::domain::{Period, RafflePeriod};
-use crate::formats::{ParsedFile, Problem};
+use crate::formats::stream::Outcome;
+use crate::formats::Problem;
 use crate::indicators::IndicatorRow;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
@@ -51,6 +53,17 @@ pub enum Stored {
     DuplicateContent,
     /// The file conflicts with what is stored; nothing of it was kept.
     Rejected(Vec<Problem>),
+}
+
+/// What storing a streamed file came to.
+#[derive(Clone, Debug)]
+pub struct StreamedFile {
+    /// What the parser said: the format and every problem it found.
+    pub outcome: Outcome,
+    /// `Rejected` with the parser's problems when it found any.
+    pub stored: Stored,
+    /// Rows received: roster rows, instructions and statement entries.
+    pub rows: u64,
 }
 
 /// A period's results, replaced whole when the period is recomputed.
@@ -126,7 +139,13 @@ pub struct PeriodReport {
 impl RunSummary {
     /// Adds the time since `started` to a step.
     pub fn time(&mut self, step: &str, started: std::time::Instant) {
-        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.add_time(step, started.elapsed());
+    }
+
+    /// Adds a duration to a step (steps that overlap, like parse and store, are each timed
+    /// by the time they were busy).
+    pub fn add_time(&mut self, step: &str, spent: std::time::Duration) {
+        let ms = u64::try_from(spent.as_millis()).unwrap_or(u64::MAX);
         *self.step_ms.entry(step.to_owned()).or_default() += ms;
     }
 }
@@ -152,13 +171,15 @@ pub trait Store {
         format: &str,
         report: &str,
     ) -> anyhow::Result<()>;
-    /// Stores a valid file in one transaction (see the module doc).
-    async fn store_file(
+    /// Stores a file as its parser streams it, in one transaction (see the module doc and
+    /// [`writing`]): records are written as they arrive; the parser's outcome, which comes
+    /// last, and the checks against what is stored decide whether it commits.
+    async fn store_stream(
         &self,
         meta: &FileMeta,
-        parsed: &ParsedFile,
+        stream: &mut writing::FileStream,
         grace_days: u32,
-    ) -> anyhow::Result<Stored>;
+    ) -> anyhow::Result<StreamedFile>;
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>>;
     async fn mark_dirty(&self, period: Period) -> anyhow::Result<()>;

@@ -5,18 +5,20 @@
 //! configuration file. [`lock::PgRunLock`] keeps two runs, on any machines, from overlapping.
 
 mod copy;
-mod load;
 pub mod lock;
 mod migrate;
 mod raffle;
 mod read;
 mod report;
 mod results;
+mod write;
 
-use super::{FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
+use super::writing::{record_rows, FileStream, Message};
+use super::{
+    FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored, StreamedFile,
+};
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
-use crate::formats::{Content, ParsedFile, Problem};
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::Ledger;
@@ -118,20 +120,15 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn store_file(
+    async fn store_stream(
         &self,
         meta: &FileMeta,
-        parsed: &ParsedFile,
+        stream: &mut FileStream,
         grace_days: u32,
-    ) -> anyhow::Result<Stored> {
-        if let Content::Statements(statements) = &parsed.content {
-            // Creating a partition locks `entries`: done before, in its own short transaction.
-            // A partition left empty by a refused file is harmless.
-            sqlx::query("SELECT ensure_month_partition('entries', m) FROM unnest($1::date[]) AS m")
-                .bind(load::entry_months(statements))
-                .execute(&self.pool)
-                .await?;
-        }
+    ) -> anyhow::Result<StreamedFile> {
+        let Some(Message::Start(format)) = stream.next().await else {
+            anyhow::bail!("the parser ended before it recognised the file");
+        };
         let mut tx = self.pool.begin().await?;
         let file_id: i64 = sqlx::query_scalar(
             "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
@@ -140,42 +137,52 @@ impl Store for PgStore {
         .bind(&meta.sha256)
         .bind(&meta.name)
         .bind(meta.size as i64)
-        .bind(parsed.content.kind())
-        .bind(parsed.format.name())
+        .bind(format.kind())
+        .bind(format.name())
         .bind(&meta.archive_path)
         .bind(&meta.received_at)
         .bind(meta.run_id)
         .fetch_one(&mut *tx)
         .await?;
-        let outcome = match &parsed.content {
-            Content::Roster(roster) => load::store_roster(&mut tx, file_id, roster).await?,
-            Content::Payments(batches) => load::store_payments(&mut tx, file_id, batches).await?,
-            Content::Statements(statements) => {
-                load::store_statements(&mut tx, file_id, statements, grace_days).await?
+        let mut writer = write::FileWriter::new(&format, file_id, grace_days, &mut tx).await?;
+        let mut rows = 0u64;
+        let outcome = loop {
+            match stream.next().await {
+                Some(Message::Records(records)) => {
+                    rows += records.iter().map(record_rows).sum::<u64>();
+                    writer.write(&mut tx, records).await?;
+                }
+                Some(Message::End(outcome)) => break outcome,
+                Some(Message::Start(_)) | None => {
+                    anyhow::bail!("the parser stopped before the end of the file")
+                }
             }
-            Content::Nothing => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
         };
-        match &outcome {
-            Stored::Rejected(_) => {
-                tx.rollback().await?;
-                return Ok(outcome);
-            }
+        let stored = if outcome.is_valid() {
+            writer.finish(&mut tx).await?
+        } else {
+            Stored::Rejected(outcome.problems.clone())
+        };
+        match &stored {
+            Stored::Rejected(_) => tx.rollback().await?,
             Stored::DuplicateContent => {
                 sqlx::query("UPDATE files SET status = 'DUPLICATE' WHERE id = $1")
                     .bind(file_id)
                     .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
             }
-            Stored::Ingested { earliest_touched: Some(p) } => {
-                sqlx::query("INSERT INTO dirty_periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
-                    .bind(p.first_day())
-                    .execute(&mut *tx)
-                    .await?;
+            Stored::Ingested { earliest_touched } => {
+                if let Some(p) = earliest_touched {
+                    sqlx::query("INSERT INTO dirty_periods (period) VALUES ($1) ON CONFLICT DO NOTHING")
+                        .bind(p.first_day())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
             }
-            Stored::Ingested { earliest_touched: None } => {}
         }
-        tx.commit().await?;
-        Ok(outcome)
+        Ok(StreamedFile { outcome, stored, rows })
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

@@ -2,23 +2,26 @@
 
 mod raffle;
 mod report;
+mod write;
 
-use super::{FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored};
+use super::writing::{record_rows, FileStream, Message};
+use super::{
+    FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored, StreamedFile,
+};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::RafflePeriod;
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
-use crate::formats::{Batch, Content, EntryKind, ParsedFile, Problem, Roster, Statement};
+use crate::formats::EntryKind;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
 use crate::savings::AccountHistory;
 use anyhow::Context as _;
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
@@ -64,301 +67,6 @@ fn date(text: &str) -> anyhow::Result<NaiveDate> {
 
 fn period(text: &str) -> anyhow::Result<Period> {
     Period::parse(text).map_err(|e| anyhow::anyhow!("Bad period in database: {e}"))
-}
-
-/// The identity of a batch's content, whatever format carried it: its instructions as
-/// (period, dni, cuenta, amount in céntimos, referencia), sorted.
-pub(crate) fn batch_content_hash(batch: &Batch) -> String {
-    let mut lines: Vec<String> = batch
-        .instructions
-        .iter()
-        .map(|i| format!("{}|{}|{}|{}|{}", i.periodo, i.dni, i.cuenta, to_cents(i.monto), i.referencia))
-        .collect();
-    lines.sort();
-    hex::encode(Sha256::digest(lines.join("\n").as_bytes()))
-}
-
-async fn next_id(tx: &mut Transaction<'_, Sqlite>, table: &str) -> anyhow::Result<i64> {
-    let max: i64 =
-        sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}")).fetch_one(&mut **tx).await?;
-    Ok(max + 1)
-}
-
-async fn store_roster(
-    tx: &mut Transaction<'_, Sqlite>,
-    file_id: i64,
-    roster: &Roster,
-) -> anyhow::Result<Stored> {
-    let p = roster.period.to_string();
-    let version: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE period = ?")
-            .bind(&p)
-            .fetch_one(&mut **tx)
-            .await?;
-    let roster_id: i64 =
-        sqlx::query_scalar("INSERT INTO rosters (file_id, period, version) VALUES (?, ?, ?) RETURNING id")
-            .bind(file_id)
-            .bind(&p)
-            .bind(version)
-            .fetch_one(&mut **tx)
-            .await?;
-    for (chunk_no, chunk) in roster.rows.chunks(CHUNK).enumerate() {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO roster_rows (roster_id, position, dni, nombres, apellido_paterno, apellido_materno, ubigeo, \
-             departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km) ",
-        );
-        qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-            b.push_bind(roster_id)
-                .push_bind((chunk_no * CHUNK + i) as i64)
-                .push_bind(r.dni.as_str())
-                .push_bind(&r.nombres)
-                .push_bind(&r.apellido_paterno)
-                .push_bind(&r.apellido_materno)
-                .push_bind(r.ubigeo.as_str())
-                .push_bind(&r.departamento)
-                .push_bind(&r.provincia)
-                .push_bind(&r.distrito)
-                .push_bind(r.grupo.as_str())
-                .push_bind(r.estado.as_str())
-                .push_bind(r.cuenta.as_str())
-                .push_bind(to_cents(r.monto))
-                .push_bind(&r.agencia)
-                .push_bind(r.distancia_km.map(|d| d.to_string()));
-        });
-        qb.build().execute(&mut **tx).await?;
-    }
-    Ok(Stored::Ingested { earliest_touched: Some(roster.period) })
-}
-
-async fn store_payments(
-    tx: &mut Transaction<'_, Sqlite>,
-    file_id: i64,
-    batches: &[Batch],
-) -> anyhow::Result<Stored> {
-    let mut problems = Vec::new();
-    let mut earliest: Option<Period> = None;
-    let mut position = 0i64;
-    let mut stored_any = false;
-    for batch in batches {
-        let hash = batch_content_hash(batch);
-        let existing: Option<String> = sqlx::query_scalar("SELECT content_hash FROM batches WHERE lote = ?")
-            .bind(&batch.lote)
-            .fetch_optional(&mut **tx)
-            .await?;
-        match existing {
-            Some(h) if h == hash => {
-                position += batch.instructions.len() as i64;
-                continue;
-            }
-            Some(_) => {
-                problems.push(Problem::in_file(
-                    "lote",
-                    format!("lote {} was already received with other content (conflict)", batch.lote),
-                ));
-                continue;
-            }
-            None => {}
-        }
-        stored_any = true;
-        sqlx::query("INSERT INTO batches (lote, file_id, content_hash) VALUES (?, ?, ?)")
-            .bind(&batch.lote)
-            .bind(file_id)
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await?;
-        for chunk in batch.instructions.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position) ",
-            );
-            qb.push_values(chunk, |mut b, i| {
-                b.push_bind(&i.lote)
-                    .push_bind(i.periodo.to_string())
-                    .push_bind(i.dni.as_str())
-                    .push_bind(i.cuenta.as_str())
-                    .push_bind(to_cents(i.monto))
-                    .push_bind(&i.referencia)
-                    .push_bind(file_id)
-                    .push_bind(position);
-                position += 1;
-            });
-            if let Err(error) = qb.build().execute(&mut **tx).await {
-                if is_unique_violation(&error) {
-                    problems.extend(reused_references(tx, file_id, chunk).await?);
-                } else {
-                    return Err(error.into());
-                }
-            }
-        }
-        for i in &batch.instructions {
-            earliest = Some(earliest.map_or(i.periodo, |e| e.min(i.periodo)));
-        }
-    }
-    if !problems.is_empty() {
-        return Ok(Stored::Rejected(problems));
-    }
-    if !stored_any {
-        return Ok(Stored::DuplicateContent);
-    }
-    Ok(Stored::Ingested { earliest_touched: earliest })
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-/// Names the referencias of `chunk` that another lote already uses.
-async fn reused_references(
-    tx: &mut Transaction<'_, Sqlite>,
-    file_id: i64,
-    chunk: &[crate::formats::Instruction],
-) -> anyhow::Result<Vec<Problem>> {
-    let mut problems = Vec::new();
-    for i in chunk {
-        let other: Option<String> =
-            sqlx::query_scalar("SELECT lote FROM instructions WHERE referencia = ? AND file_id <> ?")
-                .bind(&i.referencia)
-                .bind(file_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if let Some(lote) = other {
-            problems.push(Problem::in_file(
-                "referencia",
-                format!("referencia {} of lote {} is already used by lote {lote}", i.referencia, i.lote),
-            ));
-        }
-    }
-    if problems.is_empty() {
-        problems.push(Problem::in_file("referencia", "a referencia is already used by a stored instruction"));
-    }
-    Ok(problems)
-}
-
-async fn store_statements(
-    tx: &mut Transaction<'_, Sqlite>,
-    file_id: i64,
-    statements: &[Statement],
-    grace_days: u32,
-) -> anyhow::Result<Stored> {
-    let mut statement_id = next_id(tx, "statements").await?;
-    let mut entry_id = next_id(tx, "entries").await?;
-    let first_statement_id = statement_id;
-    let mut earliest: Option<Period> = None;
-    let mut entry_position = 0i64;
-    for (chunk_no, chunk) in statements.chunks(CHUNK).enumerate() {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, closing_cents) ",
-        );
-        let base = statement_id;
-        qb.push_values(chunk.iter().enumerate(), |mut b, (i, s)| {
-            b.push_bind(base + i as i64)
-                .push_bind(file_id)
-                .push_bind((chunk_no * CHUNK + i) as i64)
-                .push_bind(&s.account)
-                .push_bind(s.from.to_string())
-                .push_bind(s.to.to_string())
-                .push_bind(to_cents(s.opening))
-                .push_bind(to_cents(s.closing));
-        });
-        qb.build().execute(&mut **tx).await?;
-        statement_id += chunk.len() as i64;
-    }
-    let mut rows = Vec::with_capacity(CHUNK);
-    for (index, statement) in statements.iter().enumerate() {
-        let touched = Period::of_date(
-            statement.from.checked_sub_days(Days::new(u64::from(grace_days))).unwrap_or(statement.from),
-        );
-        earliest = Some(earliest.map_or(touched, |e| e.min(touched)));
-        for entry in &statement.entries {
-            let touched = Period::of_date(
-                entry
-                    .booking_date
-                    .checked_sub_days(Days::new(u64::from(grace_days)))
-                    .unwrap_or(entry.booking_date),
-            );
-            earliest = Some(earliest.map_or(touched, |e| e.min(touched)));
-            rows.push((
-                entry_id,
-                first_statement_id + index as i64,
-                entry_position,
-                &statement.account,
-                entry,
-            ));
-            entry_id += 1;
-            entry_position += 1;
-            if rows.len() == CHUNK {
-                insert_entries(tx, file_id, &rows).await?;
-                rows.clear();
-            }
-        }
-    }
-    if !rows.is_empty() {
-        insert_entries(tx, file_id, &rows).await?;
-    }
-    let overlaps = overlapping_stored(tx, file_id).await?;
-    if !overlaps.is_empty() {
-        return Ok(Stored::Rejected(overlaps));
-    }
-    Ok(Stored::Ingested { earliest_touched: earliest })
-}
-
-type EntryRow<'a> = (i64, i64, i64, &'a String, &'a crate::formats::Entry);
-
-async fn insert_entries(
-    tx: &mut Transaction<'_, Sqlite>,
-    file_id: i64,
-    rows: &[EntryRow<'_>],
-) -> anyhow::Result<()> {
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO entries (id, statement_id, file_id, position, account, booking_date, value_date, amount_cents, \
-         reversal, referencia, kind, description) ",
-    );
-    qb.push_values(rows, |mut b, (id, statement_id, position, account, e)| {
-        b.push_bind(*id)
-            .push_bind(*statement_id)
-            .push_bind(file_id)
-            .push_bind(*position)
-            .push_bind(account.as_str())
-            .push_bind(e.booking_date.to_string())
-            .push_bind(e.value_date.map(|d| d.to_string()))
-            .push_bind(to_cents(e.amount))
-            .push_bind(e.reversal)
-            .push_bind(e.referencia.as_deref())
-            .push_bind(e.kind.code())
-            .push_bind(&e.description);
-    });
-    qb.build().execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Statements of this file that overlap a statement already stored for the same account.
-async fn overlapping_stored(tx: &mut Transaction<'_, Sqlite>, file_id: i64) -> anyhow::Result<Vec<Problem>> {
-    let rows = sqlx::query(
-        "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
-         FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
-           AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
-         JOIN files f ON f.id = o.file_id \
-         WHERE n.file_id = ? ORDER BY n.position LIMIT 100",
-    )
-    .bind(file_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Problem::in_file(
-                "account",
-                format!(
-                    "statement of account {} from {} to {} overlaps the stored statement from {} to {} (file {})",
-                    r.get::<String, _>(0),
-                    r.get::<String, _>(1),
-                    r.get::<String, _>(2),
-                    r.get::<String, _>(3),
-                    r.get::<String, _>(4),
-                    r.get::<String, _>(5)
-                ),
-            )
-        })
-        .collect())
 }
 
 fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<EntryRec> {
@@ -437,12 +145,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn store_file(
+    async fn store_stream(
         &self,
         meta: &FileMeta,
-        parsed: &ParsedFile,
+        stream: &mut FileStream,
         grace_days: u32,
-    ) -> anyhow::Result<Stored> {
+    ) -> anyhow::Result<StreamedFile> {
+        let Some(Message::Start(format)) = stream.next().await else {
+            anyhow::bail!("the parser ended before it recognised the file");
+        };
         let mut tx = self.pool.begin().await?;
         let file_id: i64 = sqlx::query_scalar(
             "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
@@ -451,42 +162,52 @@ impl Store for SqliteStore {
         .bind(&meta.sha256)
         .bind(&meta.name)
         .bind(meta.size as i64)
-        .bind(parsed.content.kind())
-        .bind(parsed.format.name())
+        .bind(format.kind())
+        .bind(format.name())
         .bind(&meta.archive_path)
         .bind(&meta.received_at)
         .bind(meta.run_id)
         .fetch_one(&mut *tx)
         .await?;
-        let outcome = match &parsed.content {
-            Content::Roster(roster) => store_roster(&mut tx, file_id, roster).await?,
-            Content::Payments(batches) => store_payments(&mut tx, file_id, batches).await?,
-            Content::Statements(statements) => {
-                store_statements(&mut tx, file_id, statements, grace_days).await?
+        let mut writer = write::FileWriter::new(&format, file_id, grace_days, &mut tx).await?;
+        let mut rows = 0u64;
+        let outcome = loop {
+            match stream.next().await {
+                Some(Message::Records(records)) => {
+                    rows += records.iter().map(record_rows).sum::<u64>();
+                    writer.write(&mut tx, records).await?;
+                }
+                Some(Message::End(outcome)) => break outcome,
+                Some(Message::Start(_)) | None => {
+                    anyhow::bail!("the parser stopped before the end of the file")
+                }
             }
-            Content::Nothing => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
         };
-        match &outcome {
-            Stored::Rejected(_) => {
-                tx.rollback().await?;
-                return Ok(outcome);
-            }
+        let stored = if outcome.is_valid() {
+            writer.finish(&mut tx).await?
+        } else {
+            Stored::Rejected(outcome.problems.clone())
+        };
+        match &stored {
+            Stored::Rejected(_) => tx.rollback().await?,
             Stored::DuplicateContent => {
                 sqlx::query("UPDATE files SET status = 'DUPLICATE' WHERE id = ?")
                     .bind(file_id)
                     .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
             }
-            Stored::Ingested { earliest_touched: Some(p) } => {
-                sqlx::query("INSERT INTO dirty_periods (period) VALUES (?) ON CONFLICT DO NOTHING")
-                    .bind(p.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+            Stored::Ingested { earliest_touched } => {
+                if let Some(p) = earliest_touched {
+                    sqlx::query("INSERT INTO dirty_periods (period) VALUES (?) ON CONFLICT DO NOTHING")
+                        .bind(p.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
             }
-            Stored::Ingested { earliest_touched: None } => {}
         }
-        tx.commit().await?;
-        Ok(outcome)
+        Ok(StreamedFile { outcome, stored, rows })
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

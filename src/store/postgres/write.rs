@@ -1,0 +1,471 @@
+//! Writing one streamed file's records into its PostgreSQL transaction with `COPY`, a chunk at
+//! a time: rosters (a new version of the period), payment batches (a `lote` already stored with
+//! the same content is skipped, with other content is a conflict; a reused `referencia` is
+//! refused) and statements (refused when they overlap a stored statement of the same account).
+//! The checks are made after inserting, as on SQLite, so the database's constraints decide.
+
+use super::copy::copy_in;
+use crate::domain::money::to_cents;
+use crate::domain::Period;
+use crate::formats::stream::Record;
+use crate::formats::{Entry, Format, Instruction, Problem, RosterRow, Statement};
+use crate::store::writing::{earlier, touched_period, LoteState, Lotes, PENDING_HASH};
+use crate::store::Stored;
+use chrono::NaiveDate;
+use sqlx::{Acquire as _, PgConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+/// Rows per `COPY`: large, since each COPY is a round trip, yet a few megabytes at most.
+const CHUNK: usize = 10_000;
+
+/// The writer of one file, by the kind of its content.
+pub(super) enum FileWriter {
+    Roster(RosterWriter),
+    Payments(PaymentsWriter),
+    Statements(StatementsWriter),
+    /// An unknown file: nothing to write (its parser reported why).
+    Nothing,
+}
+
+impl FileWriter {
+    pub async fn new(
+        format: &Format,
+        file_id: i64,
+        grace_days: u32,
+        conn: &mut PgConnection,
+    ) -> anyhow::Result<Self> {
+        Ok(match format.kind() {
+            "roster" => Self::Roster(RosterWriter { file_id, roster: None, position: 0, rows: Vec::new() }),
+            "payments" => Self::Payments(PaymentsWriter {
+                file_id,
+                lotes: Lotes::default(),
+                position: 0,
+                pending: Vec::new(),
+                problems: Vec::new(),
+            }),
+            "statements" => {
+                // Ids continue the stored ones, as on SQLite; the run lock makes this the only writer.
+                let next_statement_id: i64 =
+                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM statements")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                let next_entry_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM entries")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Self::Statements(StatementsWriter {
+                    file_id,
+                    grace_days,
+                    next_statement_id,
+                    next_entry_id,
+                    statement_position: 0,
+                    entry_position: 0,
+                    statements: Vec::new(),
+                    entries: Vec::new(),
+                    months: HashSet::new(),
+                    earliest: None,
+                })
+            }
+            _ => Self::Nothing,
+        })
+    }
+
+    pub async fn write(&mut self, conn: &mut PgConnection, records: Vec<Record>) -> anyhow::Result<()> {
+        for record in records {
+            match (&mut *self, record) {
+                (Self::Roster(w), Record::RosterRow(row)) => w.put(conn, row).await?,
+                (Self::Payments(w), Record::Instruction(instruction)) => w.put(conn, instruction).await?,
+                (Self::Statements(w), Record::Statement(statement)) => w.put(conn, statement).await?,
+                (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending and runs the checks against what is stored.
+    pub async fn finish(self, conn: &mut PgConnection) -> anyhow::Result<Stored> {
+        match self {
+            Self::Roster(w) => w.finish(conn).await,
+            Self::Payments(w) => w.finish(conn).await,
+            Self::Statements(w) => w.finish(conn).await,
+            Self::Nothing => Ok(Stored::Rejected(vec![Problem::in_file("", "nothing to store")])),
+        }
+    }
+}
+
+pub(super) struct RosterWriter {
+    file_id: i64,
+    /// The roster's id and period, from its first row.
+    roster: Option<(i64, Period)>,
+    position: i64,
+    rows: Vec<RosterRow>,
+}
+
+impl RosterWriter {
+    async fn put(&mut self, conn: &mut PgConnection, row: RosterRow) -> anyhow::Result<()> {
+        if self.roster.is_none() {
+            let period = row.periodo.first_day();
+            let version: i32 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE period = $1")
+                    .bind(period)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO rosters (file_id, period, version) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(self.file_id)
+            .bind(period)
+            .bind(version)
+            .fetch_one(&mut *conn)
+            .await?;
+            self.roster = Some((id, row.periodo));
+        }
+        self.rows.push(row);
+        if self.rows.len() >= CHUNK {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        let Some((roster_id, _)) = self.roster else { return Ok(()) };
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        copy_in(
+            conn,
+            "roster_rows (roster_id, position, dni, nombres, apellido_paterno, apellido_materno, ubigeo, \
+             departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km)",
+            self.rows.iter().zip(self.position..),
+            |out, (r, position)| {
+                out.field(roster_id)?.field(position)?.field(r.dni.as_str())?.field(&r.nombres)?;
+                out.field(&r.apellido_paterno)?.field(&r.apellido_materno)?.field(r.ubigeo.as_str())?;
+                out.field(&r.departamento)?.field(&r.provincia)?.field(&r.distrito)?;
+                out.field(r.grupo.as_str())?.field(r.estado.as_str())?.field(r.cuenta.as_str())?;
+                out.field(to_cents(r.monto))?.field(&r.agencia)?.field(r.distancia_km)?;
+                Ok(())
+            },
+        )
+        .await?;
+        self.position += self.rows.len() as i64;
+        self.rows.clear();
+        Ok(())
+    }
+
+    async fn finish(mut self, conn: &mut PgConnection) -> anyhow::Result<Stored> {
+        self.flush(conn).await?;
+        Ok(match self.roster {
+            Some((_, period)) => Stored::Ingested { earliest_touched: Some(period) },
+            None => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
+        })
+    }
+}
+
+pub(super) struct PaymentsWriter {
+    file_id: i64,
+    lotes: Lotes,
+    /// Position in the file of the next instruction (skipped ones count too).
+    position: i64,
+    /// Instructions of new lotes waiting for the next COPY, with their positions.
+    pending: Vec<(Instruction, i64)>,
+    problems: Vec<Problem>,
+}
+
+impl PaymentsWriter {
+    async fn put(&mut self, conn: &mut PgConnection, instruction: Instruction) -> anyhow::Result<()> {
+        if !self.lotes.states.contains_key(&instruction.lote) {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT content_hash FROM batches WHERE lote = $1")
+                    .bind(&instruction.lote)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if stored.is_none() {
+                // The hash is known at the end of the file; `finish` writes it.
+                sqlx::query("INSERT INTO batches (lote, file_id, content_hash) VALUES ($1, $2, $3)")
+                    .bind(&instruction.lote)
+                    .bind(self.file_id)
+                    .bind(PENDING_HASH)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            self.lotes.order.push(instruction.lote.clone());
+            self.lotes.states.insert(
+                instruction.lote.clone(),
+                LoteState { stored_hash: stored, hash: Default::default(), earliest: None },
+            );
+        }
+        let Some(state) = self.lotes.states.get_mut(&instruction.lote) else { return Ok(()) };
+        state.hash.add(&instruction);
+        state.earliest = earlier(state.earliest, instruction.periodo);
+        let position = self.position;
+        self.position += 1;
+        if state.stored_hash.is_none() {
+            self.pending.push((instruction, position));
+            if self.pending.len() >= CHUNK {
+                self.flush(conn).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        // A failed statement aborts a PostgreSQL transaction: the COPY runs in a savepoint so a
+        // reused referencia can be reported and the rest of the file still checked.
+        let mut savepoint = conn.begin().await?;
+        let copied = copy_in(
+            &mut savepoint,
+            "instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position)",
+            self.pending.iter(),
+            |out, (i, position)| {
+                out.field(&i.lote)?.field(i.periodo.first_day())?.field(i.dni.as_str())?;
+                out.field(i.cuenta.as_str())?.field(to_cents(i.monto))?.field(&i.referencia)?;
+                out.field(self.file_id)?.field(*position)?;
+                Ok(())
+            },
+        )
+        .await;
+        match copied {
+            Ok(_) => savepoint.commit().await?,
+            Err(error) if error.is_unique_violation() => {
+                savepoint.rollback().await?;
+                let problems = reused_references(conn, self.file_id, &self.pending).await?;
+                self.problems.extend(problems);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    async fn finish(mut self, conn: &mut PgConnection) -> anyhow::Result<Stored> {
+        self.flush(conn).await?;
+        let (conflicts, stored_any, earliest) = self.lotes.settle();
+        self.problems.extend(conflicts);
+        if !self.problems.is_empty() {
+            return Ok(Stored::Rejected(self.problems));
+        }
+        for lote in &self.lotes.order {
+            let state = &self.lotes.states[lote];
+            if state.stored_hash.is_none() {
+                sqlx::query("UPDATE batches SET content_hash = $1 WHERE lote = $2")
+                    .bind(state.hash.hex())
+                    .bind(lote)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        if !stored_any {
+            return Ok(Stored::DuplicateContent);
+        }
+        Ok(Stored::Ingested { earliest_touched: earliest })
+    }
+}
+
+/// Names the referencias of `chunk` that another file's lote already uses, in file order.
+async fn reused_references(
+    conn: &mut PgConnection,
+    file_id: i64,
+    chunk: &[(Instruction, i64)],
+) -> anyhow::Result<Vec<Problem>> {
+    let wanted: Vec<&str> = chunk.iter().map(|(i, _)| i.referencia.as_str()).collect();
+    let used: HashMap<String, String> = sqlx::query_as(
+        "SELECT referencia, lote FROM instructions WHERE referencia = ANY($1) AND file_id <> $2",
+    )
+    .bind(&wanted)
+    .bind(file_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut problems: Vec<Problem> = chunk
+        .iter()
+        .filter_map(|(i, _)| {
+            used.get(&i.referencia).map(|lote| {
+                Problem::in_file(
+                    "referencia",
+                    format!("referencia {} of lote {} is already used by lote {lote}", i.referencia, i.lote),
+                )
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        problems.push(Problem::in_file("referencia", "a referencia is already used by a stored instruction"));
+    }
+    Ok(problems)
+}
+
+/// A statement's row, waiting for the next COPY.
+struct StatementRow {
+    id: i64,
+    position: i64,
+    account: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    opening_cents: i64,
+    closing_cents: i64,
+}
+
+/// An entry's row, waiting for the next COPY.
+struct EntryRow {
+    id: i64,
+    statement_id: i64,
+    position: i64,
+    account: String,
+    entry: Entry,
+}
+
+pub(super) struct StatementsWriter {
+    file_id: i64,
+    grace_days: u32,
+    next_statement_id: i64,
+    next_entry_id: i64,
+    statement_position: i64,
+    entry_position: i64,
+    statements: Vec<StatementRow>,
+    entries: Vec<EntryRow>,
+    /// Months whose `entries` partition is known to exist.
+    months: HashSet<NaiveDate>,
+    earliest: Option<Period>,
+}
+
+impl StatementsWriter {
+    async fn put(&mut self, conn: &mut PgConnection, statement: Statement) -> anyhow::Result<()> {
+        let Statement { account, from, to, opening, closing, entries } = statement;
+        let statement_id = self.next_statement_id;
+        self.next_statement_id += 1;
+        self.earliest = earlier(self.earliest, touched_period(from, self.grace_days));
+        for entry in entries {
+            self.earliest = earlier(self.earliest, touched_period(entry.booking_date, self.grace_days));
+            self.entries.push(EntryRow {
+                id: self.next_entry_id,
+                statement_id,
+                position: self.entry_position,
+                account: account.clone(),
+                entry,
+            });
+            self.next_entry_id += 1;
+            self.entry_position += 1;
+        }
+        self.statements.push(StatementRow {
+            id: statement_id,
+            position: self.statement_position,
+            account,
+            from,
+            to,
+            opening_cents: to_cents(opening),
+            closing_cents: to_cents(closing),
+        });
+        self.statement_position += 1;
+        if self.statements.len() >= CHUNK || self.entries.len() >= CHUNK {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates, inside the file's transaction, the month partitions of `entries` that the
+    /// pending entries need and that do not exist yet. Creating one locks `entries` until the
+    /// file commits; it happens once per new month, and only one job writes at a time.
+    async fn ensure_partitions(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        let mut wanted: Vec<NaiveDate> = self
+            .entries
+            .iter()
+            .map(|row| Period::of_date(row.entry.booking_date).first_day())
+            .filter(|month| !self.months.contains(month))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        wanted.sort();
+        for month in wanted {
+            let name = format!("entries_{}", month.format("%Y_%m"));
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT to_regclass($1)::text").bind(&name).fetch_one(&mut *conn).await?;
+            if exists.is_none() {
+                sqlx::query("SELECT ensure_month_partition('entries', $1)")
+                    .bind(month)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            self.months.insert(month);
+        }
+        Ok(())
+    }
+
+    /// Copies the pending statements, then their entries (which refer to them).
+    async fn flush(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        if !self.statements.is_empty() {
+            copy_in(
+                conn,
+                "statements (id, file_id, position, account, from_date, to_date, opening_cents, closing_cents)",
+                self.statements.iter(),
+                |out, s| {
+                    out.field(s.id)?.field(self.file_id)?.field(s.position)?.field(&s.account)?;
+                    out.field(s.from)?.field(s.to)?.field(s.opening_cents)?.field(s.closing_cents)?;
+                    Ok(())
+                },
+            )
+            .await?;
+            self.statements.clear();
+        }
+        if !self.entries.is_empty() {
+            self.ensure_partitions(conn).await?;
+            copy_in(
+                conn,
+                "entries (id, statement_id, file_id, position, account, booking_date, value_date, amount_cents, \
+                 reversal, referencia, kind, description)",
+                self.entries.iter(),
+                |out, row| {
+                    let e = &row.entry;
+                    out.field(row.id)?.field(row.statement_id)?.field(self.file_id)?.field(row.position)?;
+                    out.field(&row.account)?.field(e.booking_date)?.field(e.value_date)?;
+                    out.field(to_cents(e.amount))?.field(e.reversal)?.field(e.referencia.as_deref())?;
+                    out.field(e.kind.code())?.field(&e.description)?;
+                    Ok(())
+                },
+            )
+            .await?;
+            self.entries.clear();
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self, conn: &mut PgConnection) -> anyhow::Result<Stored> {
+        self.flush(conn).await?;
+        let overlaps = overlapping_stored(conn, self.file_id).await?;
+        if !overlaps.is_empty() {
+            return Ok(Stored::Rejected(overlaps));
+        }
+        Ok(Stored::Ingested { earliest_touched: self.earliest })
+    }
+}
+
+/// Statements of this file that overlap a statement already stored for the same account.
+async fn overlapping_stored(conn: &mut PgConnection, file_id: i64) -> anyhow::Result<Vec<Problem>> {
+    let rows = sqlx::query(
+        "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
+         FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
+           AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
+         JOIN files f ON f.id = o.file_id \
+         WHERE n.file_id = $1 ORDER BY n.position, o.from_date, o.file_id, o.position LIMIT 100",
+    )
+    .bind(file_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Problem::in_file(
+                "account",
+                format!(
+                    "statement of account {} from {} to {} overlaps the stored statement from {} to {} (file {})",
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<NaiveDate, _>(1)?,
+                    r.try_get::<NaiveDate, _>(2)?,
+                    r.try_get::<NaiveDate, _>(3)?,
+                    r.try_get::<NaiveDate, _>(4)?,
+                    r.try_get::<String, _>(5)?
+                ),
+            ))
+        })
+        .collect()
+}
