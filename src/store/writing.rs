@@ -248,6 +248,68 @@ mod tests {
         }
     }
 
+    fn roster_row(n: usize) -> Record {
+        let bytes = format!(
+            "periodo,dni,nombres,apellido_paterno,apellido_materno,ubigeo,departamento,provincia,distrito,grupo,estado,cuenta,monto,agencia,distancia_km\n\
+             2012-07,{:08},A,B,C,050101,D,P,X,PILOTO,ACTIVO,01800000400588058608,100.00,,\n",
+            n
+        );
+        match crate::formats::parse_any(bytes.as_bytes(), &Default::default()).content {
+            crate::formats::Content::Roster(mut r) => Record::RosterRow(r.rows.remove(0)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_parser_ahead_of_the_store_waits_with_a_bounded_number_of_records_in_flight() {
+        let (mut sender, mut stream) = file_stream();
+        let row = roster_row(1);
+        let total = 100 * RECORDS_PER_MESSAGE;
+        let parser = std::thread::spawn(move || {
+            sender.begin(&Format::RosterCsv);
+            for _ in 0..total {
+                sender.put(row.clone());
+            }
+            sender.end(Outcome { format: Format::RosterCsv, problems: Vec::new() });
+        });
+        // Wait (without timing anything) until the channel is full, then check it stays so:
+        // the parser is blocked, not buffering the file.
+        for _ in 0..3000 {
+            if stream.rx.len() == MESSAGES_IN_FLIGHT {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert_eq!(stream.rx.len(), MESSAGES_IN_FLIGHT);
+        assert!(!parser.is_finished());
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (mut records, mut ended) = (0, false);
+        runtime.block_on(async {
+            assert!(matches!(stream.next().await, Some(Message::Start(Format::RosterCsv))));
+            while let Some(message) = stream.next().await {
+                match message {
+                    Message::Records(chunk) => records += chunk.len(),
+                    Message::End(outcome) => ended = outcome.is_valid(),
+                    Message::Start(_) => panic!("a second start"),
+                }
+            }
+        });
+        parser.join().unwrap();
+        assert_eq!((records, ended), (total, true));
+    }
+
+    #[test]
+    fn a_store_that_stops_listening_lets_the_parser_finish() {
+        let (mut sender, stream) = file_stream();
+        drop(stream);
+        sender.begin(&Format::RosterCsv);
+        for n in 0..10 * RECORDS_PER_MESSAGE {
+            sender.put(roster_row(n % 3));
+        }
+        sender.end(Outcome { format: Format::RosterCsv, problems: Vec::new() });
+    }
+
     #[test]
     fn content_hash_ignores_order_and_sees_any_change() {
         let (a, b, c) = (instruction("R1", 10000), instruction("R2", 10000), instruction("R2", 10001));
