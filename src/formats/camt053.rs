@@ -1,40 +1,61 @@
 //! ISO 20022 camt.053 bank-to-customer statements (SPEC §2.3, §7), versions 001.02, .03, .04
 //! and .08, which differ only in namespace and optional elements.
 //!
-//! [`parse`] streams the document through [`XmlCursor`], holding one `Stmt` at a time, and
-//! returns every statement it could read (account, coverage, signed opening and closing, booked
-//! entries) together with every problem, each located by element path such as
-//! `/Document/BkToCstmrStmt/Stmt[2]/Ntry[5]/Amt`. Every entry is validated, booked or not; only
-//! booked ones are kept. A statement that does not balance, a foreign currency, an amount with
-//! more than two decimals or two statements of one account that overlap are problems, and the
-//! file is then quarantined whole. [`Camt053Writer`] writes statements back as camt.053.001.02.
+//! [`parse_reader`] streams the document through [`XmlCursor`] and hands every statement it
+//! could read (account, coverage, signed opening and closing, booked entries) to a [`Sink`] as
+//! soon as its `Stmt` closes; it returns every problem, each located by element path such as
+//! `/Document/BkToCstmrStmt/Stmt[2]/Ntry[5]/Amt`. Memory holds one `Stmt` with its entries, plus
+//! the coverage of each statement read so far for the overlap check (`coverage.rs`). Every
+//! entry is validated, booked or not; only booked ones are kept. A statement that does not
+//! balance, a foreign currency, an amount with more than two decimals or two statements of one
+//! account that overlap are problems, and the file is then quarantined whole. [`parse`] collects
+//! the whole file. [`Camt053Writer`] writes statements back as camt.053.001.02.
 
+mod coverage;
 mod draft;
+#[cfg(test)]
+mod streaming_tests;
 #[cfg(test)]
 mod tests;
 mod writer;
 
 pub use writer::Camt053Writer;
 
+use super::stream::{Collector, Outcome, Record, Sink};
 use super::xml_guard::{self, Node, XmlCursor};
-use super::{overlapping_pairs, Content, Format, ParseOptions, ParsedFile, Problem, Statement};
+use super::{Content, Format, ParseOptions, ParsedFile, Problem, Statement};
+use coverage::{Coverage, Place};
 use draft::{BalDraft, EntryDraft, StmtDraft};
+use std::io::BufRead;
 
 /// Elements that may repeat among their siblings, so paths index them.
 const REPEATABLE: &[&str] = &["Stmt", "Bal", "Ntry", "NtryDtls", "TxDtls"];
 
-/// Parses a camt.053 file; see the module documentation.
+/// Parses a whole camt.053 file held in memory; see the module documentation.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let mut parser = Parser::new(options, sniffed_version(bytes));
-    match xml_guard::prepare(bytes) {
-        Ok(text) => parser.run(&mut XmlCursor::new(&text[..], REPEATABLE)),
+    let mut collector = Collector::default();
+    let outcome = parse_reader(bytes, options, &mut collector);
+    let content = match collector.into_content(&outcome.format) {
+        Content::Statements(statements) if statements.is_empty() => Content::Nothing,
+        content => content,
+    };
+    ParsedFile { format: outcome.format, content, problems: outcome.problems }
+}
+
+/// Streams a camt.053 file from raw bytes (any encoding its BOM / XML declaration names).
+pub fn parse_reader<R: BufRead>(reader: R, options: &ParseOptions, sink: &mut dyn Sink) -> Outcome {
+    let file = xml_guard::open(reader, REPEATABLE);
+    let mut parser = Parser::new(options, sniffed_version(&file.head), sink);
+    match file.cursor {
+        Ok(mut cursor) => parser.run(&mut cursor),
         Err(problem) => parser.problems.push(problem),
     }
     parser.finish()
 }
 
-fn sniffed_version(bytes: &[u8]) -> String {
-    match super::detect::sniff(bytes) {
+/// The version `detect` saw in the first bytes; the root element's namespace replaces it.
+fn sniffed_version(head: &[u8]) -> String {
+    match super::detect::sniff(head) {
         Format::Camt053(version) => version,
         _ => String::new(),
     }
@@ -48,14 +69,16 @@ struct Depths {
     ntry: Option<usize>,
 }
 
-struct Parser<'o> {
+struct Parser<'o, 's> {
     options: &'o ParseOptions,
+    sink: &'s mut dyn Sink,
     version: String,
     problems: Vec<Problem>,
-    statements: Vec<Statement>,
-    /// Path of each statement kept, for overlap problems.
-    statement_paths: Vec<String>,
+    /// Coverage of each statement kept, for overlap problems.
+    coverage: Coverage,
     stmt_count: usize,
+    /// Where the `Stmt` being read is.
+    place: Option<Place>,
     depths: Depths,
     stmt: Option<StmtDraft>,
     bal: Option<BalDraft>,
@@ -64,15 +87,16 @@ struct Parser<'o> {
     ccy: Option<String>,
 }
 
-impl<'o> Parser<'o> {
-    fn new(options: &'o ParseOptions, version: String) -> Self {
+impl<'o, 's> Parser<'o, 's> {
+    fn new(options: &'o ParseOptions, version: String, sink: &'s mut dyn Sink) -> Self {
         Self {
             options,
+            sink,
             version,
             problems: Vec::new(),
-            statements: Vec::new(),
-            statement_paths: Vec::new(),
+            coverage: Coverage::default(),
             stmt_count: 0,
+            place: None,
             depths: Depths::default(),
             stmt: None,
             bal: None,
@@ -116,6 +140,7 @@ impl<'o> Parser<'o> {
                 self.stmt_count += 1;
                 self.depths.stmt = Some(depth);
                 self.stmt = Some(StmtDraft::new(cursor.path()));
+                self.place = Some(self.coverage.place(&cursor.parent_path(), cursor.index().unwrap_or(0)));
             }
             (3, "Bal") if self.stmt.is_some() => {
                 self.depths.bal = Some(depth);
@@ -185,27 +210,21 @@ impl<'o> Parser<'o> {
 
     fn close_statement(&mut self) {
         self.depths.stmt = None;
-        if let Some(stmt) = self.stmt.take() {
-            let path = stmt.path.clone();
-            if let Some(statement) = stmt.finish(&mut self.problems) {
-                self.statements.push(statement);
-                self.statement_paths.push(path);
-            }
+        let (Some(stmt), Some(place)) = (self.stmt.take(), self.place.take()) else { return };
+        if let Some(statement) = stmt.finish(&mut self.problems) {
+            self.keep(statement, place);
         }
     }
 
-    fn finish(mut self) -> ParsedFile {
-        for (a, b) in overlapping_pairs(&self.statements) {
-            let (first, second) = (&self.statements[a], &self.statements[b]);
-            let reason = format!(
-                "statement of account {} from {} to {} overlaps {} (from {} to {})",
-                second.account, second.from, second.to, self.statement_paths[a], first.from, first.to
-            );
-            self.problems.push(Problem::at_element(self.statement_paths[b].clone(), "FrToDt", reason));
-        }
-        let content =
-            if self.statements.is_empty() { Content::Nothing } else { Content::Statements(self.statements) };
-        ParsedFile { format: Format::Camt053(self.version), content, problems: self.problems }
+    /// Notes a statement's coverage and hands it on.
+    fn keep(&mut self, statement: Statement, place: Place) {
+        self.coverage.add(&statement, place);
+        self.sink.put(Record::Statement(statement));
+    }
+
+    fn finish(mut self) -> Outcome {
+        self.problems.extend(self.coverage.problems());
+        Outcome { format: Format::Camt053(self.version), problems: self.problems }
     }
 }
 

@@ -1,14 +1,21 @@
 //! ISO 20022 pain.001 customer credit transfer initiations (SPEC §2.2, §7): the payment batches
 //! JUNTOS instructed BN to pay, as written by pain.001.001.03 (newer versions are read too).
 //!
-//! [`parse`] streams the document through [`XmlCursor`], holding one `PmtInf` at a time, and
-//! returns one [`Batch`] per `PmtInf` (`lote` = `PmtInfId`, `periodo` = month of
-//! `ReqdExctnDt`) with the instructions that are valid, plus every problem located by element
-//! path such as `/Document/CstmrCdtTrfInitn/PmtInf[1]/CdtTrfTxInf[3]/Amt/InstdAmt`. The control
-//! totals (`NbOfTxs`, `CtrlSum`) of the group header, and of each `PmtInf` where present, must
-//! match all the transactions. [`write_pain001`] writes batches back.
+//! [`parse_reader`] streams the document through [`XmlCursor`]: it announces each `PmtInf` as a
+//! batch (`lote` = `PmtInfId`) to a [`Sink`] and hands it each valid instruction (`periodo` =
+//! month of the batch's `ReqdExctnDt`) as soon as its `CdtTrfTxInf` closes; it returns every
+//! problem located by element path such as
+//! `/Document/CstmrCdtTrfInitn/PmtInf[1]/CdtTrfTxInf[3]/Amt/InstdAmt`. The control totals
+//! (`NbOfTxs`, `CtrlSum`) of the group header, and of each `PmtInf` where present, must match
+//! all the transactions: the declared numbers are kept and compared with running counts and
+//! sums when the `PmtInf`, or the file, ends. Memory holds one transaction, the current
+//! `PmtInf`'s header and the `referencia` of every transaction so far, since a `referencia`
+//! must be unique in the file (16 characters at most, so a few dozen bytes each). [`parse`]
+//! collects the whole file as one [`Batch`] per `PmtInf`. [`write_pain001`] writes batches back.
 
 mod draft;
+#[cfg(test)]
+mod streaming_tests;
 #[cfg(test)]
 mod tests;
 mod writer;
@@ -18,8 +25,11 @@ pub use writer::{
     PAYMENT_INFO_END,
 };
 
+use super::stream::{Collector, Outcome, Record, Sink};
 use super::xml_guard::{self, Node, XmlCursor};
-use super::{Batch, Content, Format, ParseOptions, ParsedFile, Problem};
+#[cfg(test)]
+use super::Batch; // The tests compare collected batches.
+use super::{Content, Format, ParseOptions, ParsedFile, Problem};
 use draft::{Control, PmtInfDraft, TxDraft};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
@@ -29,29 +39,44 @@ use std::io::BufRead;
 const REPEATABLE: &[&str] = &["PmtInf", "CdtTrfTxInf"];
 const GROUP_HEADER: &str = "/Document/CstmrCdtTrfInitn/GrpHdr";
 
-/// Parses a pain.001 file; see the module documentation.
+/// Parses a whole pain.001 file held in memory; see the module documentation.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let version = match super::detect::sniff(bytes) {
+    let mut collector = Collector::default();
+    let outcome = parse_reader(bytes, options, &mut collector);
+    let content = match collector.into_content(&outcome.format) {
+        Content::Payments(batches) if batches.is_empty() => Content::Nothing,
+        content => content,
+    };
+    ParsedFile { format: outcome.format, content, problems: outcome.problems }
+}
+
+/// Streams a pain.001 file from raw bytes (any encoding its BOM / XML declaration names).
+pub fn parse_reader<R: BufRead>(reader: R, options: &ParseOptions, sink: &mut dyn Sink) -> Outcome {
+    let file = xml_guard::open(reader, REPEATABLE);
+    // The version `detect` saw in the first bytes; the root element's namespace replaces it.
+    let version = match super::detect::sniff(&file.head) {
         Format::Pain001(version) => version,
         _ => String::new(),
     };
-    let mut parser = Parser::new(options, version);
-    match xml_guard::prepare(bytes) {
-        Ok(text) => parser.run(&mut XmlCursor::new(&text[..], REPEATABLE)),
+    let mut parser = Parser::new(options, version, sink);
+    match file.cursor {
+        Ok(mut cursor) => parser.run(&mut cursor),
         Err(problem) => parser.problems.push(problem),
     }
     parser.finish()
 }
 
-struct Parser<'o> {
+struct Parser<'o, 's> {
     options: &'o ParseOptions,
+    sink: &'s mut dyn Sink,
     version: String,
     problems: Vec<Problem>,
-    batches: Vec<Batch>,
+    /// The group header's `NbOfTxs` and `CtrlSum` as stated, checked at the end.
     group: Control,
     /// Count and sum of every transaction of the file, valid or not.
     count: u64,
     sum: Decimal,
+    /// Every `referencia` so far, for the uniqueness check: the one per-file set that grows.
     referencias: HashSet<String>,
     pmt: Option<PmtInfDraft>,
     tx: Option<TxDraft>,
@@ -59,13 +84,13 @@ struct Parser<'o> {
     complete: bool,
 }
 
-impl<'o> Parser<'o> {
-    fn new(options: &'o ParseOptions, version: String) -> Self {
+impl<'o, 's> Parser<'o, 's> {
+    fn new(options: &'o ParseOptions, version: String, sink: &'s mut dyn Sink) -> Self {
         Self {
             options,
+            sink,
             version,
             problems: Vec::new(),
-            batches: Vec::new(),
             group: Control::default(),
             count: 0,
             sum: Decimal::ZERO,
@@ -154,16 +179,26 @@ impl<'o> Parser<'o> {
         let (Some(tx), Some(pmt)) = (self.tx.take(), self.pmt.as_mut()) else { return };
         self.count += 1;
         self.sum += tx.amount().unwrap_or_default();
-        pmt.add(tx, &mut self.referencias, &mut self.problems);
+        if let Some(instruction) = pmt.add(tx, &mut self.referencias, &mut self.problems) {
+            if !pmt.announced {
+                pmt.announced = true;
+                self.sink.begin_batch(&instruction.lote);
+            }
+            self.sink.put(Record::Instruction(instruction));
+        }
     }
 
     fn close_pmt_inf(&mut self) {
         if let Some(pmt) = self.pmt.take() {
-            self.batches.push(pmt.finish(&mut self.problems));
+            let announced = pmt.announced;
+            let lote = pmt.finish(&mut self.problems);
+            if !announced {
+                self.sink.begin_batch(&lote);
+            }
         }
     }
 
-    fn finish(mut self) -> ParsedFile {
+    fn finish(mut self) -> Outcome {
         if self.complete {
             if self.count == 0 {
                 let reason = "no transaction (CdtTrfTxInf) in the file";
@@ -172,8 +207,6 @@ impl<'o> Parser<'o> {
             let group = std::mem::take(&mut self.group);
             group.check(GROUP_HEADER, true, self.count, self.sum, &mut self.problems);
         }
-        let content =
-            if self.batches.is_empty() { Content::Nothing } else { Content::Payments(self.batches) };
-        ParsedFile { format: Format::Pain001(self.version), content, problems: self.problems }
+        Outcome { format: Format::Pain001(self.version), problems: self.problems }
     }
 }

@@ -28,6 +28,12 @@ pub trait Sink {
     /// [`super::detect`] calls it; a parser called directly does not).
     fn begin(&mut self, _format: &Format) {}
     fn put(&mut self, record: Record);
+
+    /// A payment batch begins: the instructions put until the next call are its own. pain.001
+    /// announces every `PmtInf`, even one without a valid instruction, so that its batch is
+    /// still seen; CSV batches are not announced (each instruction names its `lote`). A sink
+    /// that only needs the instructions may ignore it.
+    fn begin_batch(&mut self, _lote: &str) {}
 }
 
 impl<F: FnMut(Record)> Sink for F {
@@ -54,7 +60,7 @@ impl Outcome {
 #[derive(Debug, Default)]
 pub struct Collector {
     roster_rows: Vec<RosterRow>,
-    /// Batches in order of their first instruction.
+    /// Batches in order of their announcement or of their first instruction.
     batches: Vec<Batch>,
     statements: Vec<Statement>,
 }
@@ -73,6 +79,10 @@ impl Sink for Collector {
             }
             Record::Statement(statement) => self.statements.push(statement),
         }
+    }
+
+    fn begin_batch(&mut self, lote: &str) {
+        self.batches.push(Batch { lote: lote.to_owned(), instructions: Vec::new() });
     }
 }
 

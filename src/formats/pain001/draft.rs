@@ -1,10 +1,11 @@
-//! The parts of one `PmtInf` while it is being read: control totals, and each `CdtTrfTxInf`
-//! checked field by field; instructions are built when the `PmtInf` closes (its period may be
-//! stated after its transactions in a non-conforming file).
+//! The parts of one `PmtInf` while it is being read: its `lote`, period and control totals,
+//! and each `CdtTrfTxInf` checked field by field and turned into an [`Instruction`] as soon as
+//! it closes. The schema puts `PmtInfId` and `ReqdExctnDt` before the transactions; one that
+//! comes after a transaction is a problem, so that no transaction ever waits for its batch.
 
 use crate::domain::{Cci, Dni, Period};
 use crate::formats::xml_guard::{xml_amount, xml_date};
-use crate::formats::{check_referencia, Batch, Instruction, Problem};
+use crate::formats::{check_referencia, Instruction, Problem};
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 
@@ -123,14 +124,6 @@ impl TxDraft {
     }
 }
 
-/// A transaction whose fields all passed.
-struct Checked {
-    referencia: String,
-    dni: Dni,
-    cuenta: Cci,
-    monto: Decimal,
-}
-
 /// A `PmtInf` being read.
 pub(super) struct PmtInfDraft {
     path: String,
@@ -140,7 +133,8 @@ pub(super) struct PmtInfDraft {
     control: Control,
     count: u64,
     sum: Decimal,
-    valid: Vec<Checked>,
+    /// The batch was announced to the sink.
+    pub(super) announced: bool,
 }
 
 impl PmtInfDraft {
@@ -153,14 +147,18 @@ impl PmtInfDraft {
             control: Control::default(),
             count: 0,
             sum: Decimal::ZERO,
-            valid: Vec::new(),
+            announced: false,
         }
     }
 
     pub(super) fn field(&mut self, rel: &str, path: &str, text: &str, problems: &mut Vec<Problem>) {
         match rel {
-            "PmtInfId" => self.lote = Some(text.to_owned()),
+            "PmtInfId" => {
+                self.after_transactions(path, "PmtInfId", problems);
+                self.lote = Some(text.to_owned());
+            }
             "ReqdExctnDt" | "ReqdExctnDt/Dt" | "ReqdExctnDt/DtTm" if !text.is_empty() => {
+                self.after_transactions(path, "ReqdExctnDt", problems);
                 self.date_seen = true;
                 match xml_date(text) {
                     Ok(date) => self.periodo = Some(Period::of_date(date)),
@@ -172,45 +170,53 @@ impl PmtInfDraft {
         }
     }
 
-    /// Checks one transaction; a valid one is kept for the batch.
-    pub(super) fn add(&mut self, tx: TxDraft, seen: &mut HashSet<String>, problems: &mut Vec<Problem>) {
+    /// The transactions before `field` were handed on without it.
+    fn after_transactions(&self, path: &str, field: &str, problems: &mut Vec<Problem>) {
+        if self.count > 0 {
+            let reason = format!("{field} must come before the transactions (CdtTrfTxInf)");
+            problems.push(Problem::at_element(path, field, reason));
+        }
+    }
+
+    /// The batch's `lote`: empty when `PmtInfId` is missing (a problem at the end).
+    pub(super) fn lote(&self) -> String {
+        self.lote.clone().filter(|l| !l.is_empty()).unwrap_or_default()
+    }
+
+    /// Checks one transaction; a valid one is its instruction, once the batch's period is known.
+    pub(super) fn add(
+        &mut self,
+        tx: TxDraft,
+        seen: &mut HashSet<String>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Instruction> {
         self.count += 1;
         self.sum += tx.amount.unwrap_or_default();
         let referencia = referencia(&tx, seen, problems);
         let monto = monto(&tx, problems);
         let cuenta = cuenta(&tx, problems);
         let dni = dni(&tx, problems);
-        if let (Some(referencia), Some(monto), Some(cuenta), Some(dni)) = (referencia, monto, cuenta, dni) {
-            self.valid.push(Checked { referencia, dni, cuenta, monto });
-        }
+        Some(Instruction {
+            lote: self.lote(),
+            periodo: self.periodo?,
+            dni: dni?,
+            cuenta: cuenta?,
+            monto: monto?,
+            referencia: referencia?,
+        })
     }
 
-    pub(super) fn finish(self, problems: &mut Vec<Problem>) -> Batch {
-        let lote = self.lote.filter(|l| !l.is_empty());
-        if lote.is_none() {
+    /// Checks the batch as a whole and gives its `lote`.
+    pub(super) fn finish(self, problems: &mut Vec<Problem>) -> String {
+        let lote = self.lote();
+        if lote.is_empty() {
             problems.push(Problem::at_element(&self.path, "PmtInfId", "PmtInfId (lote) is missing"));
         }
         if !self.date_seen {
             problems.push(Problem::at_element(&self.path, "ReqdExctnDt", "ReqdExctnDt is missing"));
         }
         self.control.check(&self.path, false, self.count, self.sum, problems);
-        let lote = lote.unwrap_or_default();
-        let instructions = match self.periodo {
-            Some(periodo) => self
-                .valid
-                .into_iter()
-                .map(|c| Instruction {
-                    lote: lote.clone(),
-                    periodo,
-                    dni: c.dni,
-                    cuenta: c.cuenta,
-                    monto: c.monto,
-                    referencia: c.referencia,
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        Batch { lote, instructions }
+        lote
     }
 }
 
