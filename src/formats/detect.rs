@@ -70,8 +70,8 @@ pub fn parse_reader<R: Read>(
     let text =
         |input| encoding::decoding_reader(input, encoding).map(|r| BufReader::with_capacity(READ_BUFFER, r));
     let outcome = match &format {
-        Format::Camt053(_) => Ok(super::interim::camt053::parse_reader(xml(input), options, sink)),
-        Format::Pain001(_) => Ok(super::interim::pain001::parse_reader(xml(input), options, sink)),
+        Format::Camt053(_) => Ok(super::camt053::parse_reader(xml(input), options, sink)),
+        Format::Pain001(_) => Ok(super::pain001::parse_reader(xml(input), options, sink)),
         Format::Mt940 => text(input).map(|r| super::interim::mt940::parse_reader(r, options, sink)),
         Format::RosterCsv => text(input).map(|r| super::interim::roster_csv::parse_reader(r, options, sink)),
         Format::PaymentsCsv => {
@@ -224,8 +224,8 @@ mod tests {
         let swiss =
             parse_any(&sample("pain001/sepa_king/pain.001.001.03.ch.02.xml"), &ParseOptions::default());
         assert_eq!(swiss.format, Format::Pain001("001.03".into()));
-        // Its instructions are in CHF: none is handed over, so no batch is shown.
-        assert_eq!(swiss.content, Content::Payments(Vec::new()));
+        let Content::Payments(batches) = &swiss.content else { panic!("{:?}", swiss.problems) };
+        assert_eq!(batches.iter().map(|b| b.lote.as_str()).collect::<Vec<_>>(), ["PMTINF-01", "PMTINF-02"]);
         assert!(swiss.problems.iter().all(|p| !p.reason.contains("namespace")), "{:?}", swiss.problems);
         assert!(swiss.problems.iter().any(|p| p.reason.contains("not the bank currency PEN")));
         let prefixed = br#"<?xml version="1.0"?><x:Document xmlns:x="urn:bank:stmt"><x:BkToCstmrStmt>"#;

@@ -22,6 +22,7 @@ fn feed(parsed: ParsedFile, sink: &mut dyn Sink) -> Outcome {
     Outcome { format: parsed.format, problems: parsed.problems }
 }
 
+#[allow(unused_macros)]
 macro_rules! interim_bytes {
     ($module:ident) => {
         pub mod $module {
@@ -53,8 +54,6 @@ macro_rules! interim_text {
     };
 }
 
-interim_bytes!(camt053);
-interim_bytes!(pain001);
 interim_text!(mt940);
 interim_text!(roster_csv);
 interim_text!(payments_csv);
