@@ -35,10 +35,20 @@ pub struct BenchReport {
 
 /// Peak resident memory of this process (Linux `VmHWM`), in kB.
 pub fn peak_rss_kb() -> u64 {
+    status_kb("VmHWM:")
+}
+
+/// Resident memory of this process now (Linux `VmRSS`), in kB.
+pub fn rss_kb() -> u64 {
+    status_kb("VmRSS:")
+}
+
+/// One `kB` figure of `/proc/self/status` (0 where there is none).
+fn status_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
