@@ -208,3 +208,6 @@ impl<'a> PeriodTimeline<'a> {
         Checkpoint { accounts, early }
     }
 }
+
+#[cfg(test)]
+mod tests;
