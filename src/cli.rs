@@ -86,6 +86,9 @@ pub enum Command {
         /// Print the measurements as JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Hold the last day's statement file back, then time a nightly run of that day alone.
+        #[arg(long)]
+        one_day: bool,
     },
     /// Generate realistic, deterministic input files (roster, payment batches, daily statements).
     Fixtures {

@@ -87,13 +87,24 @@ async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
             winners_per_district.unwrap_or(settings.raffle_winners_per_district),
             alternates_per_district.unwrap_or(settings.raffle_alternates_per_district),
         ),
-        Command::Bench { work, districts, women_per_district, months, seed, statements, payments, json } => {
+        Command::Bench {
+            work,
+            districts,
+            women_per_district,
+            months,
+            seed,
+            statements,
+            payments,
+            json,
+            one_day,
+        } => {
             let formats = alcancia::fixtures::Formats::choose(statements, payments);
             let months = match parse_periods(&months) {
                 Ok(m) => m,
                 Err(code) => return Ok(code),
             };
-            let options = alcancia::bench::BenchOptions { districts, women_per_district, months, seed };
+            let options =
+                alcancia::bench::BenchOptions { districts, women_per_district, months, seed, one_day };
             bench(work, options, formats, json, settings).await
         }
         other => with_store(other, settings).await,

@@ -56,6 +56,8 @@ pub struct EntryRec {
     pub seq: Seq,
     /// The statement the entry belongs to.
     pub statement_id: i64,
+    /// The first day of that statement's coverage.
+    pub statement_from: NaiveDate,
 }
 
 impl EntryRec {

@@ -7,10 +7,11 @@ use super::Job;
 use crate::domain::Period;
 use crate::indicators::{self, IndicatorInputs};
 use crate::reconcile::{self, PeriodInputs};
-use crate::report::period_files::{write_period, PeriodOutputs};
+use crate::report::period_files::{sort_account_months, write_period, PeriodOutputs};
+use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
 use crate::store::{PeriodResults, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl<S: Store> Job<'_, S> {
     /// Recomputes from the earliest dirty period on.
@@ -62,7 +63,10 @@ impl<S: Store> Job<'_, S> {
             .store
             .entries_between(period.first_day(), period.window_end(self.settings.grace_days))
             .await?;
-        let gap_candidates = self.store.gap_candidates(period).await?;
+        let heads = self.store.statements_starting(period).await?;
+        let previous = self.store.checkpoint_before(period).await?;
+        let timeline = PeriodTimeline::new(period, &previous, &heads, &window_entries);
+        let gap_candidates = timeline.gap_candidates();
         let mut ledger = self.store.ledger_before(period).await?;
         let inputs = PeriodInputs {
             period,
@@ -75,10 +79,8 @@ impl<S: Store> Job<'_, S> {
         self.summary.time("load", started);
         let started = std::time::Instant::now();
         let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
+        drop(gap_candidates);
         self.summary.time("reconcile", started);
-        let started = std::time::Instant::now();
-        let histories = self.store.histories(period).await?;
-        self.summary.time("load", started);
         let started = std::time::Instant::now();
         let rule = SaverRule {
             min_month_end_balance: self.settings.saver_min_month_end_balance,
@@ -87,13 +89,18 @@ impl<S: Store> Job<'_, S> {
         let account_months: Vec<_> = roster
             .iter()
             .map(|m| {
-                savings::account_month(period, m, histories.get(&m.cuenta), &ledger.matched_credits, &rule)
+                let history = timeline.history(&m.cuenta);
+                savings::account_month(period, m, Some(&history), &ledger.matched_credits, &rule)
             })
             .collect();
+        let checkpoint = timeline.next_checkpoint();
+        drop(timeline);
         self.summary.time("account_months", started);
         let started = std::time::Instant::now();
+        // The credits of this period's credited matches, by id (the indicators' credited amounts).
+        let credited: HashSet<i64> = reconciliation.credited().map(|m| m.entry_id).collect();
         let credits: HashMap<i64, &crate::records::EntryRec> =
-            window_entries.iter().map(|e| (e.id, e)).collect();
+            window_entries.iter().filter(|e| credited.contains(&e.id)).map(|e| (e.id, e)).collect();
         let indicator_rows = indicators::compute(&IndicatorInputs {
             period,
             roster: &roster,
@@ -102,6 +109,10 @@ impl<S: Store> Job<'_, S> {
             credits: &credits,
             account_months: &account_months,
         });
+        let women = roster.len();
+        // What is left to do needs only the results: the facts go before the writing.
+        drop(credits);
+        drop((credited, ledger, instructions, roster, window_entries, heads, previous));
         self.summary.time("indicators", started);
         let started = std::time::Instant::now();
         self.store
@@ -110,10 +121,14 @@ impl<S: Store> Job<'_, S> {
                 reconciliation: &reconciliation,
                 account_months: &account_months,
                 indicators: &indicator_rows,
+                checkpoint: &checkpoint,
             })
             .await?;
+        drop(checkpoint);
         self.summary.time("save", started);
         let started = std::time::Instant::now();
+        let mut account_months = account_months;
+        sort_account_months(&mut account_months);
         write_period(
             &self.settings.output,
             &PeriodOutputs {
@@ -124,15 +139,11 @@ impl<S: Store> Job<'_, S> {
             },
         )?;
         self.record_exceptions(period, &reconciliation.exceptions);
-        self.write_reports(period).await?;
+        let (matches, exceptions) = (reconciliation.matches.len(), reconciliation.exceptions);
+        let exception_count = exceptions.len();
+        self.write_saved_reports(period, exceptions, account_months).await?;
         self.summary.time("report", started);
-        tracing::info!(
-            %period,
-            exceptions = reconciliation.exceptions.len(),
-            matches = reconciliation.matches.len(),
-            women = roster.len(),
-            "Period recomputed."
-        );
+        tracing::info!(%period, exceptions = exception_count, matches, women, "Period recomputed.");
         self.summary.periods_recomputed.push(period.to_string());
         Ok(())
     }

@@ -68,6 +68,51 @@ impl CsvTable {
     }
 }
 
+/// A CSV written row by row straight to a temporary file beside its path, with the same rules
+/// as [`CsvTable`], and put in place atomically by [`CsvFile::finish`] (dropped unfinished, it
+/// leaves nothing behind). Memory does not grow with the rows.
+pub struct CsvFile {
+    writer: csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>,
+    path: std::path::PathBuf,
+}
+
+impl CsvFile {
+    pub fn create(path: &Path, header: &[&str]) -> std::io::Result<Self> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(std::io::BufWriter::with_capacity(1 << 16, tmp));
+        writer.write_record(header)?;
+        Ok(Self { writer, path: path.to_owned() })
+    }
+
+    /// A text cell, guarded against formula injection.
+    pub fn text(&mut self, s: &str) -> std::io::Result<()> {
+        Ok(self.writer.write_field(safe_text(s).as_bytes())?)
+    }
+
+    /// A number cell, as it is.
+    pub fn number(&mut self, s: &str) -> std::io::Result<()> {
+        Ok(self.writer.write_field(s)?)
+    }
+
+    pub fn end_row(&mut self) -> std::io::Result<()> {
+        Ok(self.writer.write_record(None::<&[u8]>)?)
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn finish(self) -> std::io::Result<()> {
+        let buffered = self.writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        let tmp = buffered.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
 /// Writes a file atomically: a temporary file beside it, fsync, rename. A reader (or a killed
 /// run) never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -91,6 +136,27 @@ mod tests {
         t.push(vec![Cell::text("@SUM(A1)"), Cell::text("+1"), Cell::text("\tx")]);
         let text = String::from_utf8(t.to_bytes()).unwrap();
         assert_eq!(text, "a,b,c\n\"'=HYPERLINK(\"\"x\"\")\",-5.00,\"a,b\"\n'@SUM(A1),'+1,'\tx\n");
+    }
+
+    #[test]
+    fn a_streamed_file_is_written_as_the_table_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let mut f = CsvFile::create(&path, &["a", "b", "c"]).unwrap();
+        f.text("=HYPERLINK(\"x\")").unwrap();
+        f.number("-5.00").unwrap();
+        f.text("a,b").unwrap();
+        f.end_row().unwrap();
+        f.text("").unwrap();
+        f.number("").unwrap();
+        f.text("@x").unwrap();
+        f.end_row().unwrap();
+        f.finish().unwrap();
+        let mut t = CsvTable::new(&["a", "b", "c"]);
+        t.push(vec![Cell::text("=HYPERLINK(\"x\")"), Cell::number("-5.00"), Cell::text("a,b")]);
+        t.push(vec![Cell::text(""), Cell::number(""), Cell::text("@x")]);
+        assert_eq!(std::fs::read(&path).unwrap(), t.to_bytes());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

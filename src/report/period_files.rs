@@ -1,130 +1,149 @@
-//! The per-period CSVs under `out/<M>/`: exceptions, summary, account-months, indicators.
+//! The per-period CSVs under `out/<M>/`: exceptions, summary, account-months, indicators, each
+//! written row by row to its file (memory does not grow with the rows) and put in place
+//! atomically.
 
-use super::csv_out::{write_atomically, Cell, CsvTable};
+use super::csv_out::CsvFile;
 use crate::domain::money::format_amount;
 use crate::domain::Period;
 use crate::indicators::IndicatorRow;
 use crate::reconcile::{Category, ExceptionRow};
 use crate::savings::AccountMonth;
 use rust_decimal::Decimal;
+use std::io;
 use std::path::Path;
 
-fn amount(value: Option<Decimal>) -> Cell {
-    Cell::number(value.map(format_amount).unwrap_or_default())
+fn amount(f: &mut CsvFile, value: Option<Decimal>) -> io::Result<()> {
+    f.number(&value.map(format_amount).unwrap_or_default())
 }
 
-pub fn exceptions_csv(rows: &[ExceptionRow]) -> Vec<u8> {
-    let mut t = CsvTable::new(&[
-        "period",
-        "category",
-        "dni",
-        "cuenta",
-        "ubigeo",
-        "referencia",
-        "expected_amount",
-        "actual_amount",
-        "detail",
-    ]);
+pub fn write_exceptions(path: &Path, rows: &[ExceptionRow]) -> io::Result<()> {
+    let mut f = CsvFile::create(
+        path,
+        &[
+            "period",
+            "category",
+            "dni",
+            "cuenta",
+            "ubigeo",
+            "referencia",
+            "expected_amount",
+            "actual_amount",
+            "detail",
+        ],
+    )?;
     for r in rows {
-        t.push(vec![
-            Cell::text(r.period.to_string()),
-            Cell::text(r.category.code()),
-            Cell::text(&r.dni),
-            Cell::text(&r.cuenta),
-            Cell::text(&r.ubigeo),
-            Cell::text(&r.referencia),
-            amount(r.expected_amount),
-            amount(r.actual_amount),
-            Cell::text(&r.detail),
-        ]);
+        f.text(&r.period.to_string())?;
+        f.text(r.category.code())?;
+        f.text(&r.dni)?;
+        f.text(&r.cuenta)?;
+        f.text(&r.ubigeo)?;
+        f.text(&r.referencia)?;
+        amount(&mut f, r.expected_amount)?;
+        amount(&mut f, r.actual_amount)?;
+        f.text(&r.detail)?;
+        f.end_row()?;
     }
-    t.to_bytes()
+    f.finish()
 }
 
 /// One row per category, all eleven, sums of the non-empty cells (empty when none).
-pub fn summary_csv(period: Period, rows: &[ExceptionRow]) -> Vec<u8> {
-    let mut t = CsvTable::new(&["period", "category", "count", "expected_amount", "actual_amount"]);
+pub fn write_summary(path: &Path, period: Period, rows: &[ExceptionRow]) -> io::Result<()> {
+    let mut f = CsvFile::create(path, &["period", "category", "count", "expected_amount", "actual_amount"])?;
     for category in Category::ALL {
-        let of: Vec<&ExceptionRow> = rows.iter().filter(|r| r.category == category).collect();
-        let sum =
-            |f: fn(&ExceptionRow) -> Option<Decimal>| of.iter().filter_map(|r| f(r)).reduce(|a, b| a + b);
-        t.push(vec![
-            Cell::text(period.to_string()),
-            Cell::text(category.code()),
-            Cell::number(of.len().to_string()),
-            amount(sum(|r| r.expected_amount)),
-            amount(sum(|r| r.actual_amount)),
-        ]);
+        let (mut count, mut expected, mut actual) = (0u64, None::<Decimal>, None::<Decimal>);
+        for r in rows.iter().filter(|r| r.category == category) {
+            count += 1;
+            if let Some(v) = r.expected_amount {
+                expected = Some(expected.map_or(v, |s| s + v));
+            }
+            if let Some(v) = r.actual_amount {
+                actual = Some(actual.map_or(v, |s| s + v));
+            }
+        }
+        f.text(&period.to_string())?;
+        f.text(category.code())?;
+        f.number(&count.to_string())?;
+        amount(&mut f, expected)?;
+        amount(&mut f, actual)?;
+        f.end_row()?;
     }
-    t.to_bytes()
+    f.finish()
 }
 
-pub fn account_months_csv(rows: &[AccountMonth]) -> Vec<u8> {
-    let mut t = CsvTable::new(&[
-        "period",
-        "dni",
-        "cuenta",
-        "ubigeo",
-        "grupo",
-        "month_end_balance",
-        "min_balance",
-        "avg_daily_balance",
-        "cct_credits",
-        "other_credits",
-        "debits",
-        "customer_movements",
-        "saver",
-    ]);
-    let mut sorted: Vec<&AccountMonth> = rows.iter().collect();
-    sorted.sort_by(|a, b| (&a.dni, &a.cuenta).cmp(&(&b.dni, &b.cuenta)));
-    for r in sorted {
-        let b = r.balances.as_ref();
-        t.push(vec![
-            Cell::text(r.period.to_string()),
-            Cell::text(&r.dni),
-            Cell::text(&r.cuenta),
-            Cell::text(&r.ubigeo),
-            Cell::text(r.grupo.as_str()),
-            amount(b.map(|b| b.month_end)),
-            amount(b.map(|b| b.min)),
-            amount(b.map(|b| b.avg_daily)),
-            amount(Some(r.cct_credits)),
-            amount(Some(r.other_credits)),
-            amount(Some(r.debits)),
-            Cell::number(r.customer_movements.to_string()),
-            Cell::text(if r.saver { "true" } else { "false" }),
-        ]);
-    }
-    t.to_bytes()
-}
-
-pub fn indicators_csv(rows: &[IndicatorRow]) -> Vec<u8> {
-    let mut t = CsvTable::new(&["period", "scope", "scope_id", "metric", "value"]);
+/// `rows` sorted by (dni, cuenta), as the file is.
+pub fn write_account_months(path: &Path, rows: &[AccountMonth]) -> io::Result<()> {
+    let mut f = CsvFile::create(
+        path,
+        &[
+            "period",
+            "dni",
+            "cuenta",
+            "ubigeo",
+            "grupo",
+            "month_end_balance",
+            "min_balance",
+            "avg_daily_balance",
+            "cct_credits",
+            "other_credits",
+            "debits",
+            "customer_movements",
+            "saver",
+        ],
+    )?;
+    debug_assert!(rows.windows(2).all(|w| (&w[0].dni, &w[0].cuenta) <= (&w[1].dni, &w[1].cuenta)));
     for r in rows {
-        t.push(vec![
-            Cell::text(r.period.to_string()),
-            Cell::text(r.scope.code()),
-            Cell::text(&r.scope_id),
-            Cell::text(r.metric),
-            Cell::number(&r.value),
-        ]);
+        let b = r.balances.as_ref();
+        f.text(&r.period.to_string())?;
+        f.text(&r.dni)?;
+        f.text(&r.cuenta)?;
+        f.text(&r.ubigeo)?;
+        f.text(r.grupo.as_str())?;
+        amount(&mut f, b.map(|b| b.month_end))?;
+        amount(&mut f, b.map(|b| b.min))?;
+        amount(&mut f, b.map(|b| b.avg_daily))?;
+        amount(&mut f, Some(r.cct_credits))?;
+        amount(&mut f, Some(r.other_credits))?;
+        amount(&mut f, Some(r.debits))?;
+        f.number(&r.customer_movements.to_string())?;
+        f.text(if r.saver { "true" } else { "false" })?;
+        f.end_row()?;
     }
-    t.to_bytes()
+    f.finish()
+}
+
+pub fn write_indicators(path: &Path, rows: &[IndicatorRow]) -> io::Result<()> {
+    let mut f = CsvFile::create(path, &["period", "scope", "scope_id", "metric", "value"])?;
+    for r in rows {
+        f.text(&r.period.to_string())?;
+        f.text(r.scope.code())?;
+        f.text(&r.scope_id)?;
+        f.text(r.metric)?;
+        f.number(&r.value)?;
+        f.end_row()?;
+    }
+    f.finish()
+}
+
+/// Sorts account-months as `account_months.csv` and the reports list them: by DNI (then
+/// account).
+pub fn sort_account_months(rows: &mut [AccountMonth]) {
+    rows.sort_unstable_by(|a, b| (&a.dni, &a.cuenta).cmp(&(&b.dni, &b.cuenta)));
 }
 
 /// The four files of one period, written atomically under `<output>/<M>/`.
 pub struct PeriodOutputs<'a> {
     pub period: Period,
     pub exceptions: &'a [ExceptionRow],
+    /// Sorted by [`sort_account_months`].
     pub account_months: &'a [AccountMonth],
     pub indicators: &'a [IndicatorRow],
 }
 
-pub fn write_period(output: &Path, o: &PeriodOutputs<'_>) -> std::io::Result<()> {
+pub fn write_period(output: &Path, o: &PeriodOutputs<'_>) -> io::Result<()> {
     let dir = output.join(o.period.to_string());
-    write_atomically(&dir.join("reconciliation_exceptions.csv"), &exceptions_csv(o.exceptions))?;
-    write_atomically(&dir.join("reconciliation_summary.csv"), &summary_csv(o.period, o.exceptions))?;
-    write_atomically(&dir.join("account_months.csv"), &account_months_csv(o.account_months))?;
-    write_atomically(&dir.join("indicators.csv"), &indicators_csv(o.indicators))?;
+    write_exceptions(&dir.join("reconciliation_exceptions.csv"), o.exceptions)?;
+    write_summary(&dir.join("reconciliation_summary.csv"), o.period, o.exceptions)?;
+    write_account_months(&dir.join("account_months.csv"), o.account_months)?;
+    write_indicators(&dir.join("indicators.csv"), o.indicators)?;
     Ok(())
 }

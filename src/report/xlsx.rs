@@ -9,6 +9,8 @@ use super::labels::{self, Labels, Language};
 use super::raffle_status::RaffleStatus;
 use super::view::ReportView;
 use crate::domain::Period;
+use crate::reconcile::ExceptionRow;
+use crate::savings::AccountMonth;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
@@ -47,8 +49,22 @@ pub fn render(
     let created = ExcelDateTime::from_ymd(year(view.period()), month(view.period()), 1)?;
     workbook.set_properties(&DocProperties::new().set_title(l.title).set_creation_datetime(&created));
     summary(workbook.add_worksheet(), view, language, &f)?;
-    exceptions(workbook.add_worksheet(), view, l, &f)?;
-    account_months(workbook.add_worksheet(), view, l, &f)?;
+    // The long sheets are written row by row to temporary files (constant memory), each over as
+    // many sheets as Excel's row limit needs: none of their rows is left out.
+    for (part, rows) in parts(&view.report.exceptions) {
+        exceptions(
+            workbook.add_worksheet_with_constant_memory(),
+            &sheet_name(l.sheet_exceptions, part),
+            view,
+            rows,
+            l,
+            &f,
+        )?;
+    }
+    for (part, rows) in parts(&view.report.account_months) {
+        let name = sheet_name(l.sheet_account_months, part);
+        account_months(workbook.add_worksheet_with_constant_memory(), &name, rows, l, &f)?;
+    }
     indicators(workbook.add_worksheet(), view, l, &f)?;
     if let RaffleStatus::Drawn { winners, .. } = raffle {
         let sheet = workbook.add_worksheet();
@@ -69,6 +85,25 @@ pub fn render(
         filter(sheet, winners.len(), 4)?;
     }
     workbook.save_to_buffer()
+}
+
+/// Data rows of one sheet: Excel's 1,048,576 rows less the header.
+const ROWS_PER_SHEET: usize = 1_048_575;
+
+/// The rows of a long sheet in sheets of at most [`ROWS_PER_SHEET`] (one, possibly empty, at
+/// least), numbered from 1.
+fn parts<T>(rows: &[T]) -> impl Iterator<Item = (usize, &[T])> {
+    let chunks: Vec<&[T]> = if rows.is_empty() { vec![rows] } else { rows.chunks(ROWS_PER_SHEET).collect() };
+    (1..).zip(chunks)
+}
+
+/// `Cuentas-mes`, then `Cuentas-mes (2)`, … for the continuation sheets.
+fn sheet_name(name: &str, part: usize) -> String {
+    if part == 1 {
+        name.to_owned()
+    } else {
+        format!("{name} ({part})")
+    }
 }
 
 fn year(p: Period) -> u16 {
@@ -154,7 +189,9 @@ fn summary(
 
 fn exceptions(
     sheet: &mut Worksheet,
+    name: &str,
     view: &ReportView<'_>,
+    rows: &[ExceptionRow],
     l: &Labels,
     f: &Formats,
 ) -> Result<(), XlsxError> {
@@ -170,8 +207,7 @@ fn exceptions(
         (l.actual, 16.0),
         ("Detalle", 50.0),
     ];
-    header(sheet, l.sheet_exceptions, &columns, f)?;
-    let rows = &view.report.exceptions;
+    header(sheet, name, &columns, f)?;
     for (i, x) in rows.iter().enumerate() {
         let row = row_of(i);
         period_cell(sheet, row, x.period, f)?;
@@ -194,7 +230,8 @@ fn exceptions(
 
 fn account_months(
     sheet: &mut Worksheet,
-    view: &ReportView<'_>,
+    name: &str,
+    rows: &[AccountMonth],
     l: &Labels,
     f: &Formats,
 ) -> Result<(), XlsxError> {
@@ -213,8 +250,7 @@ fn account_months(
         ("customer_movements", 19.0),
         ("saver", 8.0),
     ];
-    header(sheet, l.sheet_account_months, &columns, f)?;
-    let rows = &view.report.account_months;
+    header(sheet, name, &columns, f)?;
     for (i, a) in rows.iter().enumerate() {
         let row = row_of(i);
         let b = a.balances.as_ref();

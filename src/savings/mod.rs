@@ -2,7 +2,11 @@
 //! account over the month and the month's movements, and whether she saved.
 //!
 //! Pure: [`account_month`] takes the account's statement heads and entries (from the statement
-//! in force on the first of M onward) and the set of credits that matched instructions.
+//! in force on the first of M onward) and the set of credits that matched instructions;
+//! [`timeline`] gives each account that history from a month-end checkpoint and the period's own
+//! statements and entries.
+
+pub mod timeline;
 
 use crate::domain::{Grupo, Period};
 use crate::formats::EntryKind;
@@ -47,11 +51,42 @@ pub struct AccountMonth {
 
 /// An account's statements and entries as loaded for one month: every statement from the one in
 /// force on the first of M through those starting in M, and their entries booked up to the end
-/// of M. Heads in coverage order.
+/// of M — those booked before the first of M as one sum per statement (`carried`), those booked
+/// in M one by one. Heads in coverage order.
 #[derive(Clone, Debug, Default)]
 pub struct AccountHistory {
     pub statements: Vec<StatementHead>,
-    pub entries: Vec<EntryRec>,
+    /// (statement id, sum of its entries booked before the first of M).
+    pub carried: Vec<(i64, Decimal)>,
+    /// Entries booked in M.
+    pub entries: Vec<Movement>,
+}
+
+/// What the account-month needs of a booked entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Movement {
+    pub id: i64,
+    pub statement_id: i64,
+    pub booking_date: NaiveDate,
+    pub amount: Decimal,
+    pub reversal: bool,
+    /// Whether the entry carries a referencia.
+    pub referenced: bool,
+    pub kind: EntryKind,
+}
+
+impl Movement {
+    pub fn of(entry: &EntryRec) -> Self {
+        Self {
+            id: entry.id,
+            statement_id: entry.statement_id,
+            booking_date: entry.booking_date,
+            amount: entry.amount,
+            reversal: entry.reversal,
+            referenced: entry.referencia.is_some(),
+            kind: entry.kind,
+        }
+    }
 }
 
 /// Computes the account-month of one roster row.
@@ -88,7 +123,7 @@ pub fn account_month(
     row
 }
 
-fn tally(row: &mut AccountMonth, entry: &EntryRec, matched_credits: &HashSet<i64>) {
+fn tally(row: &mut AccountMonth, entry: &Movement, matched_credits: &HashSet<i64>) {
     if entry.reversal {
         return;
     }
@@ -97,7 +132,7 @@ fn tally(row: &mut AccountMonth, entry: &EntryRec, matched_credits: &HashSet<i64
             row.cct_credits += entry.amount;
         } else {
             row.other_credits += entry.amount;
-            if entry.referencia.is_none() && entry.kind != EntryKind::Interest {
+            if !entry.referenced && entry.kind != EntryKind::Interest {
                 row.voluntary_deposits += 1;
                 row.customer_movements += 1;
             }
@@ -119,10 +154,13 @@ fn balances(history: &AccountHistory, first: NaiveDate, last: NaiveDate) -> Opti
     }
     // Position of each statement in coverage order, to know which entries count from S onward.
     let rank = |statement_id: i64| heads.iter().position(|s| s.id == statement_id);
+    // Entries booked before the first of M count on every day of M: one sum per statement.
+    let carried = history.carried.iter().filter_map(|(id, sum)| Some((NaiveDate::MIN, rank(*id)?, *sum)));
     let mut entries: Vec<(NaiveDate, usize, Decimal)> = history
         .entries
         .iter()
         .filter_map(|e| Some((e.booking_date, rank(e.statement_id)?, e.amount)))
+        .chain(carried)
         .collect();
     entries.sort();
     let (mut sum, mut min, mut days) = (Decimal::ZERO, None::<Decimal>, 0u32);

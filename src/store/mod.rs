@@ -19,9 +19,9 @@ use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::{ExceptionRow, Ledger, PeriodReconciliation};
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
-use crate::savings::{AccountHistory, AccountMonth};
+use crate::savings::timeline::Checkpoint;
+use crate::savings::AccountMonth;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 
@@ -72,6 +72,8 @@ pub struct PeriodResults<'a> {
     pub reconciliation: &'a PeriodReconciliation,
     pub account_months: &'a [AccountMonth],
     pub indicators: &'a [IndicatorRow],
+    /// The timelines at the end of the period, for the next one.
+    pub checkpoint: &'a Checkpoint,
 }
 
 /// A run's summary for `job_runs`.
@@ -147,6 +149,12 @@ impl RunSummary {
     pub fn add_time(&mut self, step: &str, spent: std::time::Duration) {
         let ms = u64::try_from(spent.as_millis()).unwrap_or(u64::MAX);
         *self.step_ms.entry(step.to_owned()).or_default() += ms;
+        // Where the memory goes: resident and peak memory at every step's end
+        // (`RUST_LOG=alcancia=debug`).
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let (rss_mb, peak_mb) = (crate::bench::rss_kb() / 1024, crate::bench::peak_rss_kb() / 1024);
+            tracing::debug!(step, ms, rss_mb, peak_mb, "Step done.");
+        }
     }
 }
 
@@ -190,12 +198,14 @@ pub trait Store {
     /// The latest roster version of a period, in file order.
     async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
     async fn instructions(&self, period: Period) -> anyhow::Result<Vec<InstructionRec>>;
-    /// Booked entries with a booking date in `from..=to`.
+    /// Booked entries with a booking date in `from..=to`, each with its statement's first day,
+    /// in no particular order.
     async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>>;
-    /// Statements starting in the period, each with the closing of the account's previous one.
-    async fn gap_candidates(&self, period: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>>;
-    /// Per account, the statements and entries that decide its balances in the period.
-    async fn histories(&self, period: Period) -> anyhow::Result<HashMap<String, AccountHistory>>;
+    /// Statements whose coverage starts in the period, by (first day, delivery order).
+    async fn statements_starting(&self, period: Period) -> anyhow::Result<Vec<StatementHead>>;
+    /// Every account's balance timeline at the end of the month before `period`: the checkpoint
+    /// stored with that month's results, or, without one, computed from the stored history.
+    async fn checkpoint_before(&self, period: Period) -> anyhow::Result<Checkpoint>;
     /// What the periods before `period` consumed.
     async fn ledger_before(&self, period: Period) -> anyhow::Result<Ledger>;
     /// Replaces the results of `period` (and drops the matches of later periods, which the
@@ -242,6 +252,11 @@ pub trait Store {
     ) -> anyhow::Result<()>;
     /// The stored results of `period` for the reports; `None` when nothing was computed for it.
     async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>>;
+    /// The small parts of [`PeriodReport`]: the indicators through `period` and its districts.
+    async fn report_context(
+        &self,
+        period: Period,
+    ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;

@@ -45,6 +45,14 @@ impl FileStream {
         message
     }
 
+    /// [`Self::next`] for a store that writes on a blocking thread.
+    pub fn blocking_next(&mut self) -> Option<Message> {
+        let started = Instant::now();
+        let message = self.rx.blocking_recv();
+        self.waited += started.elapsed();
+        message
+    }
+
     /// How long the store was busy: the stream's life less its waits for the parser.
     pub fn busy(&self) -> Duration {
         self.created.elapsed().saturating_sub(self.waited)

@@ -5,6 +5,7 @@ mod helpers;
 
 mod bad_files;
 mod calibration;
+mod checkpoints;
 mod formats_equivalence;
 mod injection;
 mod logs;

@@ -15,7 +15,8 @@ mod write;
 
 use super::writing::{record_rows, FileStream, Message};
 use super::{
-    FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored, StreamedFile,
+    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored,
+    StoredIndicator, StreamedFile,
 };
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
@@ -23,10 +24,9 @@ use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
-use crate::savings::AccountHistory;
+use crate::savings::timeline::Checkpoint;
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 use std::collections::HashMap;
@@ -227,12 +227,12 @@ impl Store for PgStore {
         read::entries_between(&self.pool, from, to).await
     }
 
-    async fn gap_candidates(&self, p: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>> {
-        read::gap_candidates(&self.pool, p).await
+    async fn statements_starting(&self, p: Period) -> anyhow::Result<Vec<StatementHead>> {
+        read::statements_starting(&self.pool, p).await
     }
 
-    async fn histories(&self, p: Period) -> anyhow::Result<HashMap<String, AccountHistory>> {
-        read::histories(&self.pool, p).await
+    async fn checkpoint_before(&self, p: Period) -> anyhow::Result<Checkpoint> {
+        read::checkpoint_before(&self.pool, p).await
     }
 
     async fn ledger_before(&self, p: Period) -> anyhow::Result<Ledger> {
@@ -303,6 +303,10 @@ impl Store for PgStore {
 
     async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>> {
         report::period_report(&self.pool, period).await
+    }
+
+    async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
+        report::report_context(&self.pool, p).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -1,20 +1,17 @@
 //! The queries the decisions read through: the same rows, in the same order, as the SQLite
 //! store returns (ties are broken by delivery order, never left to the planner).
 
-use crate::domain::money::from_cents;
+use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
-use crate::savings::AccountHistory;
+use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
-use std::collections::HashMap;
 
-const ENTRY_COLUMNS: &str =
-    "e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, e.position, e.statement_id";
 const HEAD_COLUMNS: &str =
     "s.id, s.account, s.from_date, s.to_date, s.opening_cents, s.closing_cents, s.file_id, s.position";
 
@@ -23,144 +20,199 @@ fn bad(what: &str) -> impl Fn(String) -> anyhow::Error + '_ {
 }
 
 pub async fn roster(pool: &PgPool, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
          FROM roster_rows WHERE roster_id = \
            (SELECT id FROM rosters WHERE period = $1 ORDER BY version DESC LIMIT 1) ORDER BY position",
     )
     .bind(p.first_day())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RosterMember {
-                dni: Dni::parse(r.try_get("dni")?).map_err(bad("roster row"))?,
-                nombres: r.try_get("nombres")?,
-                apellido_paterno: r.try_get("apellido_paterno")?,
-                apellido_materno: r.try_get("apellido_materno")?,
-                ubigeo: Ubigeo::parse(r.try_get("ubigeo")?).map_err(bad("roster row"))?,
-                distrito: r.try_get("distrito")?,
-                grupo: Grupo::parse(r.try_get("grupo")?).map_err(bad("roster row"))?,
-                estado: Estado::parse(r.try_get("estado")?).map_err(bad("roster row"))?,
-                cuenta: r.try_get("cuenta")?,
-                monto: from_cents(r.try_get("monto_cents")?),
-            })
-        })
-        .collect()
+    .fetch(pool);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(RosterMember {
+            dni: Dni::parse(r.try_get("dni")?).map_err(bad("roster row"))?,
+            nombres: r.try_get("nombres")?,
+            apellido_paterno: r.try_get("apellido_paterno")?,
+            apellido_materno: r.try_get("apellido_materno")?,
+            ubigeo: Ubigeo::parse(r.try_get("ubigeo")?).map_err(bad("roster row"))?,
+            distrito: r.try_get("distrito")?,
+            grupo: Grupo::parse(r.try_get("grupo")?).map_err(bad("roster row"))?,
+            estado: Estado::parse(r.try_get("estado")?).map_err(bad("roster row"))?,
+            cuenta: r.try_get("cuenta")?,
+            monto: from_cents(r.try_get("monto_cents")?),
+        });
+    }
+    Ok(out)
 }
 
 pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
          WHERE periodo = $1 ORDER BY file_id, position",
     )
     .bind(p.first_day())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(InstructionRec {
-                id: r.try_get("id")?,
-                lote: r.try_get("lote")?,
-                dni: Dni::parse(r.try_get("dni")?).map_err(bad("instruction"))?,
-                cuenta: r.try_get("cuenta")?,
-                monto: from_cents(r.try_get("monto_cents")?),
-                referencia: r.try_get("referencia")?,
-                seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
-            })
-        })
-        .collect()
+    .fetch(pool);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(InstructionRec {
+            id: r.try_get("id")?,
+            lote: r.try_get("lote")?,
+            dni: Dni::parse(r.try_get("dni")?).map_err(bad("instruction"))?,
+            cuenta: r.try_get("cuenta")?,
+            monto: from_cents(r.try_get("monto_cents")?),
+            referencia: r.try_get("referencia")?,
+            seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
+        });
+    }
+    Ok(out)
 }
 
 fn entry_from_row(r: &PgRow) -> anyhow::Result<EntryRec> {
     Ok(EntryRec {
-        id: r.try_get("id")?,
-        account: r.try_get("account")?,
-        booking_date: r.try_get("booking_date")?,
-        amount: from_cents(r.try_get("amount_cents")?),
-        reversal: r.try_get("reversal")?,
-        referencia: r.try_get("referencia")?,
-        kind: EntryKind::from_code(r.try_get("kind")?),
-        seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
-        statement_id: r.try_get("statement_id")?,
+        id: r.try_get(0)?,
+        account: r.try_get(1)?,
+        booking_date: r.try_get(2)?,
+        amount: from_cents(r.try_get(3)?),
+        reversal: r.try_get(4)?,
+        referencia: r.try_get(5)?,
+        kind: EntryKind::from_code(r.try_get(6)?),
+        seq: Seq { file: r.try_get(7)?, position: r.try_get(8)? },
+        statement_id: r.try_get(9)?,
+        statement_from: r.try_get(10)?,
     })
 }
 
 fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
     Ok(StatementHead {
-        id: r.try_get("id")?,
-        account: r.try_get("account")?,
-        from: r.try_get("from_date")?,
-        to: r.try_get("to_date")?,
-        opening: from_cents(r.try_get("opening_cents")?),
-        closing: from_cents(r.try_get("closing_cents")?),
-        seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
+        id: r.try_get(0)?,
+        account: r.try_get(1)?,
+        from: r.try_get(2)?,
+        to: r.try_get(3)?,
+        opening: from_cents(r.try_get(4)?),
+        closing: from_cents(r.try_get(5)?),
+        seq: Seq { file: r.try_get(6)?, position: r.try_get(7)? },
     })
 }
 
+/// Booked entries with a booking date in `from..=to`, each with its statement's first day, in
+/// no particular order (every decision orders what it reads). Rows are decoded as they arrive.
 pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.booking_date BETWEEN $1 AND $2 \
-         ORDER BY e.booking_date, e.file_id, e.position"
-    ))
+    let mut rows = sqlx::query(
+        "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
+         e.position, e.statement_id, s.from_date \
+         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN $1 AND $2",
+    )
     .bind(from)
     .bind(to)
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(entry_from_row).collect()
+    .fetch(pool);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(entry_from_row(&r)?);
+    }
+    Ok(out)
 }
 
-pub async fn gap_candidates(
-    pool: &PgPool,
-    p: Period,
-) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {HEAD_COLUMNS}, (SELECT q.closing_cents FROM statements q WHERE q.account = s.account \
-           AND q.from_date < s.from_date ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS previous \
-         FROM statements s WHERE s.from_date BETWEEN $1 AND $2 ORDER BY s.from_date, s.file_id, s.position"
-    ))
-    .bind(p.first_day())
-    .bind(p.last_day())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((head_from_row(r)?, r.try_get::<Option<i64>, _>("previous")?.map(from_cents))))
-        .collect()
+/// Statements whose coverage starts in the period, by (first day, delivery order).
+pub async fn statements_starting(pool: &PgPool, p: Period) -> anyhow::Result<Vec<StatementHead>> {
+    let sql = format!(
+        "SELECT {HEAD_COLUMNS} FROM statements s WHERE s.from_date BETWEEN $1 AND $2 \
+         ORDER BY s.from_date, s.file_id, s.position"
+    );
+    let mut rows = sqlx::query(&sql).bind(p.first_day()).bind(p.last_day()).fetch(pool);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(head_from_row(&r)?);
+    }
+    Ok(out)
 }
 
-pub async fn histories(pool: &PgPool, p: Period) -> anyhow::Result<HashMap<String, AccountHistory>> {
-    let (first, last) = (p.first_day(), p.last_day());
-    // The statements in force during the period: the last one starting on or before its first
-    // day, and every one starting within it.
-    let in_force =
-        "s.from_date <= $1 AND s.from_date >= COALESCE((SELECT MAX(q.from_date) FROM statements q \
-                    WHERE q.account = s.account AND q.from_date <= $2), s.from_date)";
-    let heads = sqlx::query(&format!("SELECT {HEAD_COLUMNS} FROM statements s WHERE {in_force}"))
-        .bind(last)
-        .bind(first)
-        .fetch_all(pool)
+/// The timelines at the end of the month before `p`: the checkpoint its recompute stored, or,
+/// when there is none (first run, a month without roster in between), computed from the whole
+/// stored history.
+pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Checkpoint> {
+    let previous = p.previous().first_day();
+    let stored: Option<i32> = sqlx::query_scalar("SELECT 1 FROM checkpoints WHERE period = $1")
+        .bind(previous)
+        .fetch_optional(pool)
         .await?;
-    let mut histories: HashMap<String, AccountHistory> = HashMap::new();
-    for r in &heads {
-        let head = head_from_row(r)?;
-        histories.entry(head.account.clone()).or_default().statements.push(head);
+    let mut checkpoint = Checkpoint::default();
+    if stored.is_some() {
+        let mut rows = sqlx::query(
+            "SELECT account, statement_id, from_date, to_date, file_id, position, opening_cents, closing_cents, \
+             base_cents FROM checkpoint_accounts WHERE period = $1",
+        )
+        .bind(previous)
+        .fetch(pool);
+        while let Some(r) = rows.try_next().await? {
+            checkpoint.accounts.insert(
+                r.try_get(0)?,
+                AccountCheckpoint {
+                    statement_id: r.try_get(1)?,
+                    from: r.try_get(2)?,
+                    to: r.try_get(3)?,
+                    seq: Seq { file: r.try_get(4)?, position: r.try_get(5)? },
+                    opening_cents: r.try_get(6)?,
+                    closing_cents: r.try_get(7)?,
+                    base_cents: r.try_get(8)?,
+                },
+            );
+        }
+        drop(rows);
+        let mut rows =
+            sqlx::query("SELECT statement_id, account, cents FROM checkpoint_early WHERE period = $1")
+                .bind(previous)
+                .fetch(pool);
+        while let Some(r) = rows.try_next().await? {
+            checkpoint
+                .early
+                .insert(r.try_get(0)?, EarlyEntries { account: r.try_get(1)?, cents: r.try_get(2)? });
+        }
+        return Ok(checkpoint);
     }
-    let entries = sqlx::query(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM entries e JOIN statements s ON s.id = e.statement_id \
-         WHERE {in_force} AND e.booking_date <= $1 ORDER BY e.statement_id, e.position"
-    ))
-    .bind(last)
+    let first = p.first_day();
+    // The last statement of each account starting before the first of M (DISTINCT ON keeps the
+    // first row of each account in the given order).
+    let sql = format!(
+        "SELECT DISTINCT ON (s.account) {HEAD_COLUMNS} FROM statements s WHERE s.from_date < $1 \
+         ORDER BY s.account, s.from_date DESC, s.file_id DESC, s.position DESC"
+    );
+    let mut rows = sqlx::query(&sql).bind(first).fetch(pool);
+    while let Some(r) = rows.try_next().await? {
+        let h = head_from_row(&r)?;
+        let opening_cents = to_cents(h.opening);
+        checkpoint.accounts.insert(
+            h.account,
+            AccountCheckpoint {
+                statement_id: h.id,
+                from: h.from,
+                to: h.to,
+                seq: h.seq,
+                opening_cents,
+                closing_cents: to_cents(h.closing),
+                base_cents: opening_cents,
+            },
+        );
+    }
+    drop(rows);
+    let mut rows = sqlx::query(
+        "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents)::BIGINT FROM entries e \
+         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < $1 \
+         GROUP BY e.statement_id, s.account, s.from_date",
+    )
     .bind(first)
-    .fetch_all(pool)
-    .await?;
-    for r in &entries {
-        let entry = entry_from_row(r)?;
-        histories.entry(entry.account.clone()).or_default().entries.push(entry);
+    .fetch(pool);
+    while let Some(r) = rows.try_next().await? {
+        let (statement_id, account, from, cents): (i64, String, NaiveDate, i64) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        if from >= first {
+            checkpoint.early.insert(statement_id, EarlyEntries { account, cents });
+        } else if let Some(c) = checkpoint.accounts.get_mut(&account) {
+            if c.statement_id == statement_id {
+                c.base_cents += cents;
+            }
+        }
     }
-    for history in histories.values_mut() {
-        history.statements.sort_by_key(|s| (s.from, s.seq));
-    }
-    Ok(histories)
+    Ok(checkpoint)
 }
 
 pub async fn ledger_before(pool: &PgPool, p: Period) -> anyhow::Result<Ledger> {

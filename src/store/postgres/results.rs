@@ -17,7 +17,15 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
     for table in ["recon_exceptions", "account_months", "indicators"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE period = $1")).bind(p).execute(&mut *tx).await?;
     }
+    // Later checkpoints are stale (the caller recomputes those periods next); those older than
+    // two months before are no longer needed (a recompute that far back rebuilds its own).
+    sqlx::query("DELETE FROM checkpoints WHERE period >= $1 OR period < $2")
+        .bind(p)
+        .bind(results.period.previous().previous().first_day())
+        .execute(&mut *tx)
+        .await?;
     copy_reconciliation(&mut tx, results).await?;
+    copy_checkpoint(&mut tx, results).await?;
     copy_in(
         &mut tx,
         "account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, \
@@ -67,6 +75,39 @@ async fn copy_reconciliation(
             out.field(p)?.field(ord)?.field(x.category.code())?.field(&x.dni)?.field(&x.cuenta)?;
             out.field(&x.ubigeo)?.field(&x.referencia)?.field(x.expected_amount.map(to_cents))?;
             out.field(x.actual_amount.map(to_cents))?.field(&x.detail)?;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The period's checkpoint (its rows go with the `checkpoints` row, by cascade).
+async fn copy_checkpoint(
+    tx: &mut Transaction<'_, Postgres>,
+    results: &PeriodResults<'_>,
+) -> anyhow::Result<()> {
+    let p = results.period.first_day();
+    sqlx::query("INSERT INTO checkpoints (period) VALUES ($1)").bind(p).execute(&mut **tx).await?;
+    copy_in(
+        tx,
+        "checkpoint_accounts (period, account, statement_id, from_date, to_date, file_id, position, opening_cents, \
+         closing_cents, base_cents)",
+        &results.checkpoint.accounts,
+        |out, (account, c)| {
+            out.field(p)?.field(account)?.field(c.statement_id)?.field(c.from)?.field(c.to)?;
+            out.field(c.seq.file)?.field(c.seq.position)?.field(c.opening_cents)?.field(c.closing_cents)?;
+            out.field(c.base_cents)?;
+            Ok(())
+        },
+    )
+    .await?;
+    copy_in(
+        tx,
+        "checkpoint_early (period, statement_id, account, cents)",
+        &results.checkpoint.early,
+        |out, (id, e)| {
+            out.field(p)?.field(*id)?.field(&e.account)?.field(e.cents)?;
             Ok(())
         },
     )

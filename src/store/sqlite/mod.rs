@@ -1,27 +1,26 @@
 //! The embedded SQLite store: one file, WAL, migrations applied on open.
 
+mod period;
 mod raffle;
 mod report;
 mod write;
 
 use super::writing::{record_rows, FileStream, Message};
 use super::{
-    FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored, StreamedFile,
+    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored,
+    StoredIndicator, StreamedFile,
 };
-use crate::domain::money::{from_cents, to_cents};
+use crate::domain::Period;
 use crate::domain::RafflePeriod;
-use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
-use crate::formats::EntryKind;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::Ledger;
-use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
-use crate::savings::AccountHistory;
+use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::savings::timeline::Checkpoint;
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Row, SqlitePool};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
@@ -30,6 +29,8 @@ const CHUNK: usize = 1000;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, for the recompute's own connections (`period`).
+    path: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -42,6 +43,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(30));
+        let file = options.get_filename();
+        let path = (!file.as_os_str().is_empty() && file != std::path::Path::new(":memory:"))
+            .then(|| file.to_owned());
         if let Some(parent) = options.get_filename().parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)
@@ -53,52 +57,44 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("Failed to migrate the database")?;
-        Ok(Self { pool })
+        Ok(Self { pool, path })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// A connection of the recompute's own (see `period`).
+    fn conn(&self) -> anyhow::Result<rusqlite::Connection> {
+        let path =
+            self.path.as_deref().context("The recompute needs a database file, not an in-memory database")?;
+        period::open(path)
+    }
 }
 
-fn date(text: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| format!("Bad date in database: {text}"))
+/// A stored `YYYY-MM-DD` date (read for every entry of a period: no format string to interpret).
+pub(super) fn schema_date(text: &str) -> anyhow::Result<NaiveDate> {
+    let bad = || anyhow::anyhow!("Bad date in database: {text}");
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let number = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let (year, month, day) = (number(&b[..4]), number(&b[5..7]), number(&b[8..]));
+    match (year, month, day) {
+        (Some(y), Some(m), Some(d)) => {
+            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| bad())?, m, d).ok_or_else(bad)
+        }
+        _ => Err(bad()),
+    }
 }
 
 fn period(text: &str) -> anyhow::Result<Period> {
     Period::parse(text).map_err(|e| anyhow::anyhow!("Bad period in database: {e}"))
 }
 
-fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<EntryRec> {
-    Ok(EntryRec {
-        id: r.get("id"),
-        account: r.get("account"),
-        booking_date: date(&r.get::<String, _>("booking_date"))?,
-        amount: from_cents(r.get("amount_cents")),
-        reversal: r.get("reversal"),
-        referencia: r.get("referencia"),
-        kind: EntryKind::from_code(&r.get::<String, _>("kind")),
-        seq: Seq { file: r.get("file_id"), position: r.get("position") },
-        statement_id: r.get("statement_id"),
-    })
-}
-
-fn head_from_row(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StatementHead> {
-    Ok(StatementHead {
-        id: r.get("id"),
-        account: r.get("account"),
-        from: date(&r.get::<String, _>("from_date"))?,
-        to: date(&r.get::<String, _>("to_date"))?,
-        opening: from_cents(r.get("opening_cents")),
-        closing: from_cents(r.get("closing_cents")),
-        seq: Seq { file: r.get("file_id"), position: r.get("position") },
-    })
-}
-
-const ENTRY_COLUMNS: &str =
-    "e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, e.position, e.statement_id";
-const HEAD_COLUMNS: &str =
-    "s.id, s.account, s.from_date, s.to_date, s.opening_cents, s.closing_cents, s.file_id, s.position";
 
 impl Store for SqliteStore {
     async fn known_file(&self, sha256: &str) -> anyhow::Result<Option<KnownFile>> {
@@ -241,278 +237,31 @@ impl Store for SqliteStore {
     }
 
     async fn roster(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-        let rows = sqlx::query(
-            "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
-             FROM roster_rows WHERE roster_id = \
-               (SELECT id FROM rosters WHERE period = ? ORDER BY version DESC LIMIT 1) ORDER BY position",
-        )
-        .bind(p.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let bad = |e: String| anyhow::anyhow!("Bad roster row in database: {e}");
-                Ok(RosterMember {
-                    dni: Dni::parse(r.get("dni")).map_err(bad)?,
-                    nombres: r.get("nombres"),
-                    apellido_paterno: r.get("apellido_paterno"),
-                    apellido_materno: r.get("apellido_materno"),
-                    ubigeo: Ubigeo::parse(r.get("ubigeo")).map_err(bad)?,
-                    distrito: r.get("distrito"),
-                    grupo: Grupo::parse(r.get("grupo")).map_err(bad)?,
-                    estado: Estado::parse(r.get("estado")).map_err(bad)?,
-                    cuenta: r.get("cuenta"),
-                    monto: from_cents(r.get("monto_cents")),
-                })
-            })
-            .collect()
+        period::roster(&self.conn()?, p)
     }
 
     async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-        let rows = sqlx::query(
-            "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
-             WHERE periodo = ? ORDER BY file_id, position",
-        )
-        .bind(p.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(InstructionRec {
-                    id: r.get("id"),
-                    lote: r.get("lote"),
-                    dni: Dni::parse(r.get("dni"))
-                        .map_err(|e| anyhow::anyhow!("Bad instruction in database: {e}"))?,
-                    cuenta: r.get("cuenta"),
-                    monto: from_cents(r.get("monto_cents")),
-                    referencia: r.get("referencia"),
-                    seq: Seq { file: r.get("file_id"), position: r.get("position") },
-                })
-            })
-            .collect()
+        period::instructions(&self.conn()?, p)
     }
 
     async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.booking_date BETWEEN ? AND ? ORDER BY e.booking_date, e.file_id, e.position"
-        ))
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(entry_from_row).collect()
+        period::entries_between(&self.conn()?, from, to)
     }
 
-    async fn gap_candidates(&self, p: Period) -> anyhow::Result<Vec<(StatementHead, Option<Decimal>)>> {
-        // The statements starting in M, plus each of their accounts' last statement before M
-        // (one index seek per account), ordered per account by coverage: LAG gives each one's
-        // previous closing.
-        let rows = sqlx::query(&format!(
-            "WITH m AS (SELECT * FROM statements WHERE from_date BETWEEN ?1 AND ?2), \
-             before AS (SELECT (SELECT q.id FROM statements q WHERE q.account = a.account AND q.from_date < ?1 \
-                                ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS id \
-                        FROM (SELECT DISTINCT account FROM m) a), \
-             timeline AS (SELECT * FROM m UNION ALL SELECT st.* FROM statements st JOIN before b ON st.id = b.id) \
-             SELECT {HEAD_COLUMNS}, LAG(s.closing_cents) OVER \
-               (PARTITION BY s.account ORDER BY s.from_date, s.file_id, s.position) AS previous \
-             FROM timeline s ORDER BY s.from_date, s.file_id, s.position"
-        ))
-        .bind(p.first_day().to_string())
-        .bind(p.last_day().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let first = p.first_day();
-        let mut candidates = Vec::new();
-        for r in &rows {
-            let head = head_from_row(r)?;
-            if head.from >= first {
-                candidates.push((head, r.get::<Option<i64>, _>("previous").map(from_cents)));
-            }
-        }
-        Ok(candidates)
+    async fn statements_starting(&self, p: Period) -> anyhow::Result<Vec<StatementHead>> {
+        period::statements_starting(&self.conn()?, p)
     }
 
-    async fn histories(&self, p: Period) -> anyhow::Result<HashMap<String, AccountHistory>> {
-        let (first, last) = (p.first_day().to_string(), p.last_day().to_string());
-        let mut conn = self.pool.acquire().await?;
-        // The statements that decide the month's balances: those starting in M, and for each
-        // roster account the one in force on the first of M (one index seek per account, so
-        // the cost follows the roster, not the stored history).
-        sqlx::query("CREATE TEMP TABLE IF NOT EXISTS chosen_statements (id INTEGER PRIMARY KEY)")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("DELETE FROM chosen_statements").execute(&mut *conn).await?;
-        sqlx::query(
-            "INSERT INTO chosen_statements SELECT id FROM statements WHERE from_date BETWEEN ?1 AND ?2",
-        )
-        .bind(&first)
-        .bind(&last)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO chosen_statements SELECT id FROM ( \
-               SELECT (SELECT q.id FROM statements q WHERE q.account = r.cuenta AND q.from_date < ?1 \
-                       ORDER BY q.from_date DESC, q.file_id DESC, q.position DESC LIMIT 1) AS id \
-               FROM roster_rows r WHERE r.roster_id = \
-                 (SELECT id FROM rosters WHERE period = ?2 ORDER BY version DESC LIMIT 1)) WHERE id IS NOT NULL",
-        )
-        .bind(&first)
-        .bind(p.to_string())
-        .execute(&mut *conn)
-        .await?;
-        let heads = sqlx::query(&format!(
-            "SELECT {HEAD_COLUMNS} FROM chosen_statements c JOIN statements s ON s.id = c.id"
-        ))
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut histories: HashMap<String, AccountHistory> = HashMap::new();
-        for r in &heads {
-            let head = head_from_row(r)?;
-            histories.entry(head.account.clone()).or_default().statements.push(head);
-        }
-        let entries = sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM chosen_statements c JOIN entries e ON e.statement_id = c.id \
-             WHERE e.booking_date <= ?1"
-        ))
-        .bind(&last)
-        .fetch_all(&mut *conn)
-        .await?;
-        for r in &entries {
-            let entry = entry_from_row(r)?;
-            histories.entry(entry.account.clone()).or_default().entries.push(entry);
-        }
-        for history in histories.values_mut() {
-            history.statements.sort_by_key(|s| (s.from, s.seq));
-        }
-        Ok(histories)
+    async fn checkpoint_before(&self, p: Period) -> anyhow::Result<Checkpoint> {
+        period::checkpoint_before(&self.conn()?, p)
     }
 
     async fn ledger_before(&self, p: Period) -> anyhow::Result<Ledger> {
-        let (period, first) = (p.to_string(), p.first_day().to_string());
-        let mut ledger = Ledger::default();
-        let matched: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT m.entry_id, m.returned_by FROM recon_matches m JOIN entries e ON e.id = m.entry_id \
-             WHERE m.period < ? AND e.booking_date >= ?",
-        )
-        .bind(&period)
-        .bind(&first)
-        .fetch_all(&self.pool)
-        .await?;
-        for (entry, returned_by) in matched {
-            ledger.consumed_credits.insert(entry);
-            ledger.matched_credits.insert(entry);
-            ledger.used_reversals.extend(returned_by);
-        }
-        let duplicates: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT d.entry_id, d.offset_by FROM recon_duplicates d JOIN entries e ON e.id = d.entry_id \
-             WHERE d.period < ? AND e.booking_date >= ?",
-        )
-        .bind(&period)
-        .bind(&first)
-        .fetch_all(&self.pool)
-        .await?;
-        for (entry, offset_by) in duplicates {
-            ledger.consumed_credits.insert(entry);
-            ledger.used_reversals.extend(offset_by);
-        }
-        // Reversals used by earlier periods can be booked after the first of M even when the
-        // credit they returned was not.
-        let reversals: Vec<i64> = sqlx::query_scalar(
-            "SELECT returned_by FROM recon_matches WHERE period < ?1 AND returned_by IS NOT NULL \
-             UNION SELECT offset_by FROM recon_duplicates WHERE period < ?1 AND offset_by IS NOT NULL",
-        )
-        .bind(&period)
-        .fetch_all(&self.pool)
-        .await?;
-        ledger.used_reversals.extend(reversals);
-        Ok(ledger)
+        period::ledger_before(&self.conn()?, p)
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
-        let p = results.period.to_string();
-        let mut tx = self.pool.begin().await?;
-        for table in ["recon_matches", "recon_duplicates"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE period >= ?")).bind(&p).execute(&mut *tx).await?;
-        }
-        for table in ["recon_exceptions", "account_months", "indicators"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE period = ?")).bind(&p).execute(&mut *tx).await?;
-        }
-        let r = results.reconciliation;
-        for chunk in r.matches.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO recon_matches (period, instruction_id, entry_id, returned_by) ",
-            );
-            qb.push_values(chunk, |mut b, m| {
-                b.push_bind(&p).push_bind(m.instruction_id).push_bind(m.entry_id).push_bind(m.returned_by);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        for chunk in r.duplicates.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO recon_duplicates (period, instruction_id, entry_id, offset_by) ",
-            );
-            qb.push_values(chunk, |mut b, d| {
-                b.push_bind(&p).push_bind(d.instruction_id).push_bind(d.entry_id).push_bind(d.offset_by);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        for (chunk_no, chunk) in r.exceptions.chunks(CHUNK).enumerate() {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail) ",
-            );
-            qb.push_values(chunk.iter().enumerate(), |mut b, (i, x)| {
-                b.push_bind(&p)
-                    .push_bind((chunk_no * CHUNK + i) as i64)
-                    .push_bind(x.category.code())
-                    .push_bind(&x.dni)
-                    .push_bind(&x.cuenta)
-                    .push_bind(&x.ubigeo)
-                    .push_bind(&x.referencia)
-                    .push_bind(x.expected_amount.map(to_cents))
-                    .push_bind(x.actual_amount.map(to_cents))
-                    .push_bind(&x.detail);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        for chunk in results.account_months.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, \
-                 cct_credits_cents, other_credits_cents, debits_cents, customer_movements, voluntary_deposits, saver) ",
-            );
-            qb.push_values(chunk, |mut b, a| {
-                let bal = a.balances.as_ref();
-                b.push_bind(&p)
-                    .push_bind(&a.dni)
-                    .push_bind(&a.cuenta)
-                    .push_bind(&a.ubigeo)
-                    .push_bind(a.grupo.as_str())
-                    .push_bind(bal.map(|b| to_cents(b.month_end)))
-                    .push_bind(bal.map(|b| to_cents(b.min)))
-                    .push_bind(bal.map(|b| b.avg_daily.to_string()))
-                    .push_bind(to_cents(a.cct_credits))
-                    .push_bind(to_cents(a.other_credits))
-                    .push_bind(to_cents(a.debits))
-                    .push_bind(i64::from(a.customer_movements))
-                    .push_bind(i64::from(a.voluntary_deposits))
-                    .push_bind(a.saver);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        for chunk in results.indicators.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO indicators (period, scope, scope_id, metric, value) ",
-            );
-            qb.push_values(chunk, |mut b, i| {
-                b.push_bind(&p)
-                    .push_bind(i.scope.code())
-                    .push_bind(&i.scope_id)
-                    .push_bind(i.metric)
-                    .push_bind(&i.value);
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        period::save_period(&mut self.conn()?, results)
     }
 
     async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {
@@ -596,6 +345,10 @@ impl Store for SqliteStore {
 
     async fn period_report(&self, p: Period) -> anyhow::Result<Option<PeriodReport>> {
         report::period_report(&self.pool, p).await
+    }
+
+    async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
+        report::report_context(&self.pool, p).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -28,6 +28,14 @@ pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::
     }))
 }
 
+/// The indicators through `period` and its districts.
+pub(super) async fn report_context(
+    pool: &SqlitePool,
+    period: Period,
+) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
+    Ok((indicators_through(pool, period).await?, districts(pool, period).await?))
+}
+
 async fn exceptions(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {
     let rows = sqlx::query(
         "SELECT ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail \
