@@ -91,7 +91,7 @@ impl<S: Store> Job<'_, S> {
         archive_path: &Path,
         encoding: TextEncoding,
     ) -> anyhow::Result<StreamedFile> {
-        let (mut sender, mut stream) = file_stream();
+        let (mut sender, stream) = file_stream();
         let options = ParseOptions { currency: self.settings.currency.clone() };
         let path = archive_path.to_owned();
         let parser = tokio::task::spawn_blocking(move || {
@@ -113,14 +113,13 @@ impl<S: Store> Job<'_, S> {
             sender.end(outcome);
             busy
         });
-        let stored = self.store.store_stream(meta, &mut stream, self.settings.grace_days).await;
-        let store_busy = stream.busy();
-        // A store that failed stops listening; the parser then reads to the end and drops.
-        drop(stream);
+        // A store that fails drops the stream: the parser then reads to the end and stops.
+        let stored = self.store.store_stream(meta, stream, self.settings.grace_days).await;
         let parse_busy = parser.await.context("The parser thread failed")?;
         self.summary.add_time("parse", parse_busy);
-        self.summary.add_time("store", store_busy);
-        stored
+        let stored = stored?;
+        self.summary.add_time("store", stored.store_busy);
+        Ok(stored)
     }
 
     /// Where the archive keeps a file: by its hash, so a name can never collide or escape.

@@ -64,6 +64,8 @@ pub struct StreamedFile {
     pub stored: Stored,
     /// Rows received: roster rows, instructions and statement entries.
     pub rows: u64,
+    /// How long the store was busy with the file (its waits for the parser left out).
+    pub store_busy: std::time::Duration,
 }
 
 /// A period's results, replaced whole when the period is recomputed.
@@ -185,7 +187,7 @@ pub trait Store {
     async fn store_stream(
         &self,
         meta: &FileMeta,
-        stream: &mut writing::FileStream,
+        stream: writing::FileStream,
         grace_days: u32,
     ) -> anyhow::Result<StreamedFile>;
 

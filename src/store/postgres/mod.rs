@@ -123,7 +123,7 @@ impl Store for PgStore {
     async fn store_stream(
         &self,
         meta: &FileMeta,
-        stream: &mut FileStream,
+        mut stream: FileStream,
         grace_days: u32,
     ) -> anyhow::Result<StreamedFile> {
         let Some(Message::Start(format)) = stream.next().await else {
@@ -182,7 +182,7 @@ impl Store for PgStore {
                 tx.commit().await?;
             }
         }
-        Ok(StreamedFile { outcome, stored, rows })
+        Ok(StreamedFile { outcome, stored, rows, store_busy: stream.busy() })
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

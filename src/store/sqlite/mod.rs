@@ -5,9 +5,9 @@ mod raffle;
 mod report;
 mod write;
 
-use super::writing::{record_rows, FileStream, Message};
+use super::writing::FileStream;
 use super::{
-    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored,
+    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store,
     StoredIndicator, StreamedFile,
 };
 use crate::domain::Period;
@@ -95,7 +95,6 @@ fn period(text: &str) -> anyhow::Result<Period> {
     Period::parse(text).map_err(|e| anyhow::anyhow!("Bad period in database: {e}"))
 }
 
-
 impl Store for SqliteStore {
     async fn known_file(&self, sha256: &str) -> anyhow::Result<Option<KnownFile>> {
         let row = sqlx::query("SELECT id, name, status FROM files WHERE sha256 = ?")
@@ -144,66 +143,20 @@ impl Store for SqliteStore {
     async fn store_stream(
         &self,
         meta: &FileMeta,
-        stream: &mut FileStream,
+        mut stream: FileStream,
         grace_days: u32,
     ) -> anyhow::Result<StreamedFile> {
-        let Some(Message::Start(format)) = stream.next().await else {
-            anyhow::bail!("the parser ended before it recognised the file");
-        };
-        let mut tx = self.pool.begin().await?;
-        let file_id: i64 = sqlx::query_scalar(
-            "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
-             VALUES (?, ?, ?, ?, ?, 'INGESTED', ?, ?, ?) RETURNING id",
-        )
-        .bind(&meta.sha256)
-        .bind(&meta.name)
-        .bind(meta.size as i64)
-        .bind(format.kind())
-        .bind(format.name())
-        .bind(&meta.archive_path)
-        .bind(&meta.received_at)
-        .bind(meta.run_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut writer = write::FileWriter::new(&format, file_id, grace_days, &mut tx).await?;
-        let mut rows = 0u64;
-        let outcome = loop {
-            match stream.next().await {
-                Some(Message::Records(records)) => {
-                    rows += records.iter().map(record_rows).sum::<u64>();
-                    writer.write(&mut tx, records).await?;
-                }
-                Some(Message::End(outcome)) => break outcome,
-                Some(Message::Start(_)) | None => {
-                    anyhow::bail!("the parser stopped before the end of the file")
-                }
-            }
-        };
-        let stored = if outcome.is_valid() {
-            writer.finish(&mut tx).await?
-        } else {
-            Stored::Rejected(outcome.problems.clone())
-        };
-        match &stored {
-            Stored::Rejected(_) => tx.rollback().await?,
-            Stored::DuplicateContent => {
-                sqlx::query("UPDATE files SET status = 'DUPLICATE' WHERE id = ?")
-                    .bind(file_id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-            Stored::Ingested { earliest_touched } => {
-                if let Some(p) = earliest_touched {
-                    sqlx::query("INSERT INTO dirty_periods (period) VALUES (?) ON CONFLICT DO NOTHING")
-                        .bind(p.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
-        }
-        Ok(StreamedFile { outcome, stored, rows })
+        let mut conn = self.conn()?;
+        let meta = meta.clone();
+        // The writer blocks on the database and on the parser: it gets a thread of its own.
+        // On failure the stream is dropped with the thread, which lets the parser finish.
+        tokio::task::spawn_blocking(move || {
+            let mut stored = write::store_stream(&mut conn, &meta, &mut stream, grace_days)?;
+            stored.store_busy = stream.busy();
+            Ok(stored)
+        })
+        .await
+        .context("The file's writer thread failed")?
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

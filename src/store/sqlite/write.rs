@@ -1,24 +1,85 @@
-//! Writing one streamed file's records into its SQLite transaction, a chunk at a time:
-//! rosters (a new version of the period), payment batches (a `lote` already stored with the
-//! same content is skipped, with other content is a conflict; a reused `referencia` is
-//! refused) and statements (refused when they overlap a stored statement of the same account).
-//! The checks are made after inserting, so the database's constraints decide.
+//! Writing one streamed file into SQLite in one transaction, on a blocking thread through a
+//! plain `rusqlite` connection: each record is inserted with a cached prepared statement as it
+//! arrives (no SQL text built per chunk, no worker thread between the job and the database).
+//! Rosters become a new version of their period; payment batches: a `lote` already stored with
+//! the same content is skipped, with other content is a conflict, a reused `referencia` is
+//! refused; statements are refused when they overlap a stored statement of the same account.
+//! The checks are made as the rows go in, so the database's constraints decide.
 
 use crate::domain::money::to_cents;
 use crate::domain::Period;
 use crate::formats::stream::Record;
 use crate::formats::{Format, Instruction, Problem, RosterRow, Statement};
-use crate::store::writing::{earlier, touched_period, LoteState, Lotes, PENDING_HASH};
-use crate::store::Stored;
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use crate::store::writing::{
+    earlier, record_rows, touched_period, FileStream, LoteState, Lotes, Message, PENDING_HASH,
+};
+use crate::store::{FileMeta, Stored, StreamedFile};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-/// Rows per multi-row INSERT (SQLite allows 32,766 bound variables).
-const CHUNK: usize = 1000;
-
-type Tx<'c> = Transaction<'c, Sqlite>;
+/// Receives a file's messages and writes it (see the module doc). Blocking.
+pub(super) fn store_stream(
+    conn: &mut Connection,
+    meta: &FileMeta,
+    stream: &mut FileStream,
+    grace_days: u32,
+) -> anyhow::Result<StreamedFile> {
+    let Some(Message::Start(format)) = stream.blocking_next() else {
+        anyhow::bail!("the parser ended before it recognised the file");
+    };
+    // IMMEDIATE: the write lock is taken now, not half-way through the file.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let file_id: i64 = tx.query_row(
+        "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'INGESTED', ?6, ?7, ?8) RETURNING id",
+        params![
+            meta.sha256,
+            meta.name,
+            meta.size as i64,
+            format.kind(),
+            format.name(),
+            meta.archive_path,
+            meta.received_at,
+            meta.run_id
+        ],
+        |r| r.get(0),
+    )?;
+    let mut writer = FileWriter::new(&format, file_id, grace_days, &tx)?;
+    let mut rows = 0u64;
+    let outcome = loop {
+        match stream.blocking_next() {
+            Some(Message::Records(records)) => {
+                rows += records.iter().map(record_rows).sum::<u64>();
+                for record in records {
+                    writer.put(&tx, record)?;
+                }
+            }
+            Some(Message::End(outcome)) => break outcome,
+            Some(Message::Start(_)) | None => anyhow::bail!("the parser stopped before the end of the file"),
+        }
+    };
+    let stored =
+        if outcome.is_valid() { writer.finish(&tx)? } else { Stored::Rejected(outcome.problems.clone()) };
+    match &stored {
+        Stored::Rejected(_) => tx.rollback()?,
+        Stored::DuplicateContent => {
+            tx.execute("UPDATE files SET status = 'DUPLICATE' WHERE id = ?1", params![file_id])?;
+            tx.commit()?;
+        }
+        Stored::Ingested { earliest_touched } => {
+            if let Some(p) = earliest_touched {
+                tx.execute(
+                    "INSERT INTO dirty_periods (period) VALUES (?1) ON CONFLICT DO NOTHING",
+                    params![p.to_string()],
+                )?;
+            }
+            tx.commit()?;
+        }
+    }
+    Ok(StreamedFile { outcome, stored, rows, store_busy: std::time::Duration::ZERO })
+}
 
 /// The writer of one file, by the kind of its content.
-pub(super) enum FileWriter {
+enum FileWriter {
     Roster(RosterWriter),
     Payments(PaymentsWriter),
     Statements(StatementsWriter),
@@ -27,220 +88,190 @@ pub(super) enum FileWriter {
 }
 
 impl FileWriter {
-    pub async fn new(
-        format: &Format,
-        file_id: i64,
-        grace_days: u32,
-        tx: &mut Tx<'_>,
-    ) -> anyhow::Result<Self> {
+    fn new(format: &Format, file_id: i64, grace_days: u32, tx: &Transaction<'_>) -> anyhow::Result<Self> {
         Ok(match format.kind() {
-            "roster" => Self::Roster(RosterWriter { file_id, roster: None, position: 0, rows: Vec::new() }),
+            "roster" => Self::Roster(RosterWriter { file_id, roster: None, position: 0 }),
             "payments" => Self::Payments(PaymentsWriter {
                 file_id,
                 lotes: Lotes::default(),
                 position: 0,
-                pending: Vec::with_capacity(CHUNK),
                 problems: Vec::new(),
             }),
             "statements" => Self::Statements(StatementsWriter {
                 file_id,
                 grace_days,
-                next_statement_id: next_id(tx, "statements").await?,
-                next_entry_id: next_id(tx, "entries").await?,
+                next_statement_id: next_id(tx, "statements")?,
+                next_entry_id: next_id(tx, "entries")?,
                 statement_position: 0,
                 entry_position: 0,
-                statements: Vec::with_capacity(CHUNK),
-                entries: Vec::with_capacity(CHUNK),
                 earliest: None,
             }),
             _ => Self::Nothing,
         })
     }
 
-    pub async fn write(&mut self, tx: &mut Tx<'_>, records: Vec<Record>) -> anyhow::Result<()> {
-        for record in records {
-            match (&mut *self, record) {
-                (Self::Roster(w), Record::RosterRow(row)) => w.put(tx, row).await?,
-                (Self::Payments(w), Record::Instruction(instruction)) => w.put(tx, instruction).await?,
-                (Self::Statements(w), Record::Statement(statement)) => w.put(tx, statement).await?,
-                (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
-            }
+    fn put(&mut self, tx: &Transaction<'_>, record: Record) -> anyhow::Result<()> {
+        match (self, record) {
+            (Self::Roster(w), Record::RosterRow(row)) => w.put(tx, &row),
+            (Self::Payments(w), Record::Instruction(instruction)) => w.put(tx, &instruction),
+            (Self::Statements(w), Record::Statement(statement)) => w.put(tx, &statement),
+            (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
         }
-        Ok(())
     }
 
-    /// Writes what is pending and runs the checks against what is stored.
-    pub async fn finish(self, tx: &mut Tx<'_>) -> anyhow::Result<Stored> {
+    /// Runs the checks against what is stored.
+    fn finish(self, tx: &Transaction<'_>) -> anyhow::Result<Stored> {
         match self {
-            Self::Roster(w) => w.finish(tx).await,
-            Self::Payments(w) => w.finish(tx).await,
-            Self::Statements(w) => w.finish(tx).await,
+            Self::Roster(w) => Ok(match w.roster {
+                Some((_, period)) => Stored::Ingested { earliest_touched: Some(period) },
+                None => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
+            }),
+            Self::Payments(w) => w.finish(tx),
+            Self::Statements(w) => w.finish(tx),
             Self::Nothing => Ok(Stored::Rejected(vec![Problem::in_file("", "nothing to store")])),
         }
     }
 }
 
-async fn next_id(tx: &mut Tx<'_>, table: &str) -> anyhow::Result<i64> {
-    let max: i64 =
-        sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}")).fetch_one(&mut **tx).await?;
+fn next_id(tx: &Transaction<'_>, table: &str) -> anyhow::Result<i64> {
+    let max: i64 = tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| r.get(0))?;
     Ok(max + 1)
 }
 
-pub(super) struct RosterWriter {
+struct RosterWriter {
     file_id: i64,
     /// The roster's id and period, from its first row.
     roster: Option<(i64, Period)>,
     position: i64,
-    rows: Vec<RosterRow>,
 }
 
 impl RosterWriter {
-    async fn put(&mut self, tx: &mut Tx<'_>, row: RosterRow) -> anyhow::Result<()> {
-        if self.roster.is_none() {
-            let p = row.periodo.to_string();
-            let version: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE period = ?")
-                    .bind(&p)
-                    .fetch_one(&mut **tx)
-                    .await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO rosters (file_id, period, version) VALUES (?, ?, ?) RETURNING id",
-            )
-            .bind(self.file_id)
-            .bind(&p)
-            .bind(version)
-            .fetch_one(&mut **tx)
-            .await?;
-            self.roster = Some((id, row.periodo));
-        }
-        self.rows.push(row);
-        if self.rows.len() >= CHUNK {
-            self.flush(tx).await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self, tx: &mut Tx<'_>) -> anyhow::Result<()> {
-        let Some((roster_id, _)) = self.roster else { return Ok(()) };
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let mut qb = QueryBuilder::<Sqlite>::new(
+    fn put(&mut self, tx: &Transaction<'_>, r: &RosterRow) -> anyhow::Result<()> {
+        let roster_id = match self.roster {
+            Some((id, _)) => id,
+            None => {
+                let p = r.periodo.to_string();
+                let version: i64 = tx.query_row(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE period = ?1",
+                    params![p],
+                    |row| row.get(0),
+                )?;
+                let id: i64 = tx.query_row(
+                    "INSERT INTO rosters (file_id, period, version) VALUES (?1, ?2, ?3) RETURNING id",
+                    params![self.file_id, p, version],
+                    |row| row.get(0),
+                )?;
+                self.roster = Some((id, r.periodo));
+                id
+            }
+        };
+        tx.prepare_cached(
             "INSERT INTO roster_rows (roster_id, position, dni, nombres, apellido_paterno, apellido_materno, ubigeo, \
-             departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km) ",
-        );
-        let first = self.position;
-        qb.push_values(self.rows.iter().zip(first..), |mut b, (r, position)| {
-            b.push_bind(roster_id)
-                .push_bind(position)
-                .push_bind(r.dni.as_str())
-                .push_bind(&r.nombres)
-                .push_bind(&r.apellido_paterno)
-                .push_bind(&r.apellido_materno)
-                .push_bind(r.ubigeo.as_str())
-                .push_bind(&r.departamento)
-                .push_bind(&r.provincia)
-                .push_bind(&r.distrito)
-                .push_bind(r.grupo.as_str())
-                .push_bind(r.estado.as_str())
-                .push_bind(r.cuenta.as_str())
-                .push_bind(to_cents(r.monto))
-                .push_bind(&r.agencia)
-                .push_bind(r.distancia_km.map(|d| d.to_string()));
-        });
-        qb.build().execute(&mut **tx).await?;
-        self.position += self.rows.len() as i64;
-        self.rows.clear();
+             departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?
+        .execute(params![
+            roster_id,
+            self.position,
+            r.dni.as_str(),
+            r.nombres,
+            r.apellido_paterno,
+            r.apellido_materno,
+            r.ubigeo.as_str(),
+            r.departamento,
+            r.provincia,
+            r.distrito,
+            r.grupo.as_str(),
+            r.estado.as_str(),
+            r.cuenta.as_str(),
+            to_cents(r.monto),
+            r.agencia,
+            r.distancia_km.map(|d| d.to_string()),
+        ])?;
+        self.position += 1;
         Ok(())
-    }
-
-    async fn finish(mut self, tx: &mut Tx<'_>) -> anyhow::Result<Stored> {
-        self.flush(tx).await?;
-        Ok(match self.roster {
-            Some((_, period)) => Stored::Ingested { earliest_touched: Some(period) },
-            None => Stored::Rejected(vec![Problem::in_file("", "nothing to store")]),
-        })
     }
 }
 
-pub(super) struct PaymentsWriter {
+struct PaymentsWriter {
     file_id: i64,
     lotes: Lotes,
     /// Position in the file of the next instruction (skipped ones count too).
     position: i64,
-    /// Instructions of new lotes waiting for the next INSERT, with their positions.
-    pending: Vec<(Instruction, i64)>,
     problems: Vec<Problem>,
 }
 
 impl PaymentsWriter {
-    async fn put(&mut self, tx: &mut Tx<'_>, instruction: Instruction) -> anyhow::Result<()> {
-        if !self.lotes.states.contains_key(&instruction.lote) {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT content_hash FROM batches WHERE lote = ?")
-                    .bind(&instruction.lote)
-                    .fetch_optional(&mut **tx)
-                    .await?;
+    fn put(&mut self, tx: &Transaction<'_>, i: &Instruction) -> anyhow::Result<()> {
+        if !self.lotes.states.contains_key(&i.lote) {
+            let stored: Option<String> = tx
+                .query_row("SELECT content_hash FROM batches WHERE lote = ?1", params![i.lote], |r| r.get(0))
+                .optional()?;
             if stored.is_none() {
                 // The hash is known at the end of the file; `finish` writes it.
-                sqlx::query("INSERT INTO batches (lote, file_id, content_hash) VALUES (?, ?, ?)")
-                    .bind(&instruction.lote)
-                    .bind(self.file_id)
-                    .bind(PENDING_HASH)
-                    .execute(&mut **tx)
-                    .await?;
+                tx.execute(
+                    "INSERT INTO batches (lote, file_id, content_hash) VALUES (?1, ?2, ?3)",
+                    params![i.lote, self.file_id, PENDING_HASH],
+                )?;
             }
-            self.lotes.order.push(instruction.lote.clone());
+            self.lotes.order.push(i.lote.clone());
             self.lotes.states.insert(
-                instruction.lote.clone(),
+                i.lote.clone(),
                 LoteState { stored_hash: stored, hash: Default::default(), earliest: None },
             );
         }
-        let Some(state) = self.lotes.states.get_mut(&instruction.lote) else { return Ok(()) };
-        state.hash.add(&instruction);
-        state.earliest = earlier(state.earliest, instruction.periodo);
+        let Some(state) = self.lotes.states.get_mut(&i.lote) else { return Ok(()) };
+        state.hash.add(i);
+        state.earliest = earlier(state.earliest, i.periodo);
         let position = self.position;
         self.position += 1;
-        if state.stored_hash.is_none() {
-            self.pending.push((instruction, position));
-            if self.pending.len() >= CHUNK {
-                self.flush(tx).await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self, tx: &mut Tx<'_>) -> anyhow::Result<()> {
-        if self.pending.is_empty() {
+        if state.stored_hash.is_some() {
             return Ok(());
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position) ",
-        );
-        qb.push_values(&self.pending, |mut b, (i, position)| {
-            b.push_bind(&i.lote)
-                .push_bind(i.periodo.to_string())
-                .push_bind(i.dni.as_str())
-                .push_bind(i.cuenta.as_str())
-                .push_bind(to_cents(i.monto))
-                .push_bind(&i.referencia)
-                .push_bind(self.file_id)
-                .push_bind(*position);
-        });
-        if let Err(error) = qb.build().execute(&mut **tx).await {
-            if is_unique_violation(&error) {
-                let problems = reused_references(tx, self.file_id, &self.pending).await?;
-                self.problems.extend(problems);
-            } else {
-                return Err(error.into());
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                i.lote,
+                i.periodo.to_string(),
+                i.dni.as_str(),
+                i.cuenta.as_str(),
+                to_cents(i.monto),
+                i.referencia,
+                self.file_id,
+                position
+            ]);
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(error) if is_unique_violation(&error) => {
+                let other: Option<String> = tx
+                    .query_row(
+                        "SELECT lote FROM instructions WHERE referencia = ?1 AND file_id <> ?2",
+                        params![i.referencia, self.file_id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                self.problems.push(Problem::in_file(
+                    "referencia",
+                    match other {
+                        Some(lote) => {
+                            format!(
+                                "referencia {} of lote {} is already used by lote {lote}",
+                                i.referencia, i.lote
+                            )
+                        }
+                        None => "a referencia is already used by a stored instruction".to_owned(),
+                    },
+                ));
+                Ok(())
             }
+            Err(error) => Err(error.into()),
         }
-        self.pending.clear();
-        Ok(())
     }
 
-    async fn finish(mut self, tx: &mut Tx<'_>) -> anyhow::Result<Stored> {
-        self.flush(tx).await?;
+    fn finish(mut self, tx: &Transaction<'_>) -> anyhow::Result<Stored> {
         let (conflicts, stored_any, earliest) = self.lotes.settle();
         self.problems.extend(conflicts);
         if !self.problems.is_empty() {
@@ -249,11 +280,10 @@ impl PaymentsWriter {
         for lote in &self.lotes.order {
             let state = &self.lotes.states[lote];
             if state.stored_hash.is_none() {
-                sqlx::query("UPDATE batches SET content_hash = ? WHERE lote = ?")
-                    .bind(state.hash.hex())
-                    .bind(lote)
-                    .execute(&mut **tx)
-                    .await?;
+                tx.execute(
+                    "UPDATE batches SET content_hash = ?1 WHERE lote = ?2",
+                    params![state.hash.hex(), lote],
+                )?;
             }
         }
         if !stored_any {
@@ -263,151 +293,70 @@ impl PaymentsWriter {
     }
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, _)
+        if e.code == ErrorCode::ConstraintViolation && e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-/// Names the referencias of `chunk` that another file's lote already uses, in file order.
-async fn reused_references(
-    tx: &mut Tx<'_>,
-    file_id: i64,
-    chunk: &[(Instruction, i64)],
-) -> anyhow::Result<Vec<Problem>> {
-    let mut problems = Vec::new();
-    for (i, _) in chunk {
-        let other: Option<String> =
-            sqlx::query_scalar("SELECT lote FROM instructions WHERE referencia = ? AND file_id <> ?")
-                .bind(&i.referencia)
-                .bind(file_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if let Some(lote) = other {
-            problems.push(Problem::in_file(
-                "referencia",
-                format!("referencia {} of lote {} is already used by lote {lote}", i.referencia, i.lote),
-            ));
-        }
-    }
-    if problems.is_empty() {
-        problems.push(Problem::in_file("referencia", "a referencia is already used by a stored instruction"));
-    }
-    Ok(problems)
-}
-
-/// A statement's row, waiting for the next INSERT.
-struct StatementRow {
-    id: i64,
-    position: i64,
-    account: String,
-    from: String,
-    to: String,
-    opening_cents: i64,
-    closing_cents: i64,
-}
-
-/// An entry's row, waiting for the next INSERT.
-struct EntryRow {
-    id: i64,
-    statement_id: i64,
-    position: i64,
-    account: String,
-    entry: crate::formats::Entry,
-}
-
-pub(super) struct StatementsWriter {
+struct StatementsWriter {
     file_id: i64,
     grace_days: u32,
     next_statement_id: i64,
     next_entry_id: i64,
     statement_position: i64,
     entry_position: i64,
-    statements: Vec<StatementRow>,
-    entries: Vec<EntryRow>,
     earliest: Option<Period>,
 }
 
 impl StatementsWriter {
-    async fn put(&mut self, tx: &mut Tx<'_>, statement: Statement) -> anyhow::Result<()> {
-        let Statement { account, from, to, opening, closing, entries } = statement;
+    fn put(&mut self, tx: &Transaction<'_>, s: &Statement) -> anyhow::Result<()> {
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
-        self.earliest = earlier(self.earliest, touched_period(from, self.grace_days));
-        for entry in entries {
-            self.earliest = earlier(self.earliest, touched_period(entry.booking_date, self.grace_days));
-            self.entries.push(EntryRow {
-                id: self.next_entry_id,
+        self.earliest = earlier(self.earliest, touched_period(s.from, self.grace_days));
+        tx.prepare_cached(
+            "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, closing_cents) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            statement_id,
+            self.file_id,
+            self.statement_position,
+            s.account,
+            s.from.to_string(),
+            s.to.to_string(),
+            to_cents(s.opening),
+            to_cents(s.closing)
+        ])?;
+        self.statement_position += 1;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO entries (id, statement_id, file_id, position, account, booking_date, value_date, \
+             amount_cents, reversal, referencia, kind, description) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for e in &s.entries {
+            self.earliest = earlier(self.earliest, touched_period(e.booking_date, self.grace_days));
+            insert.execute(params![
+                self.next_entry_id,
                 statement_id,
-                position: self.entry_position,
-                account: account.clone(),
-                entry,
-            });
+                self.file_id,
+                self.entry_position,
+                s.account,
+                e.booking_date.to_string(),
+                e.value_date.map(|d| d.to_string()),
+                to_cents(e.amount),
+                e.reversal,
+                e.referencia,
+                e.kind.code(),
+                e.description
+            ])?;
             self.next_entry_id += 1;
             self.entry_position += 1;
         }
-        self.statements.push(StatementRow {
-            id: statement_id,
-            position: self.statement_position,
-            account,
-            from: from.to_string(),
-            to: to.to_string(),
-            opening_cents: to_cents(opening),
-            closing_cents: to_cents(closing),
-        });
-        self.statement_position += 1;
-        if self.statements.len() >= CHUNK || self.entries.len() >= CHUNK {
-            self.flush(tx).await?;
-        }
         Ok(())
     }
 
-    /// Inserts the pending statements, then their entries (which refer to them).
-    async fn flush(&mut self, tx: &mut Tx<'_>) -> anyhow::Result<()> {
-        for chunk in self.statements.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, closing_cents) ",
-            );
-            qb.push_values(chunk, |mut b, s| {
-                b.push_bind(s.id)
-                    .push_bind(self.file_id)
-                    .push_bind(s.position)
-                    .push_bind(&s.account)
-                    .push_bind(&s.from)
-                    .push_bind(&s.to)
-                    .push_bind(s.opening_cents)
-                    .push_bind(s.closing_cents);
-            });
-            qb.build().execute(&mut **tx).await?;
-        }
-        self.statements.clear();
-        for chunk in self.entries.chunks(CHUNK) {
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO entries (id, statement_id, file_id, position, account, booking_date, value_date, \
-                 amount_cents, reversal, referencia, kind, description) ",
-            );
-            qb.push_values(chunk, |mut b, row| {
-                let e = &row.entry;
-                b.push_bind(row.id)
-                    .push_bind(row.statement_id)
-                    .push_bind(self.file_id)
-                    .push_bind(row.position)
-                    .push_bind(&row.account)
-                    .push_bind(e.booking_date.to_string())
-                    .push_bind(e.value_date.map(|d| d.to_string()))
-                    .push_bind(to_cents(e.amount))
-                    .push_bind(e.reversal)
-                    .push_bind(e.referencia.as_deref())
-                    .push_bind(e.kind.code())
-                    .push_bind(&e.description);
-            });
-            qb.build().execute(&mut **tx).await?;
-        }
-        self.entries.clear();
-        Ok(())
-    }
-
-    async fn finish(mut self, tx: &mut Tx<'_>) -> anyhow::Result<Stored> {
-        self.flush(tx).await?;
-        let overlaps = overlapping_stored(tx, self.file_id).await?;
+    fn finish(self, tx: &Transaction<'_>) -> anyhow::Result<Stored> {
+        let overlaps = overlapping_stored(tx, self.file_id)?;
         if !overlaps.is_empty() {
             return Ok(Stored::Rejected(overlaps));
         }
@@ -416,32 +365,29 @@ impl StatementsWriter {
 }
 
 /// Statements of this file that overlap a statement already stored for the same account.
-async fn overlapping_stored(tx: &mut Tx<'_>, file_id: i64) -> anyhow::Result<Vec<Problem>> {
-    let rows = sqlx::query(
+fn overlapping_stored(tx: &Transaction<'_>, file_id: i64) -> anyhow::Result<Vec<Problem>> {
+    let mut stmt = tx.prepare(
         "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
          FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
            AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
          JOIN files f ON f.id = o.file_id \
-         WHERE n.file_id = ? ORDER BY n.position LIMIT 100",
-    )
-    .bind(file_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Problem::in_file(
+         WHERE n.file_id = ?1 ORDER BY n.position LIMIT 100",
+    )?;
+    let problems = stmt
+        .query_map(params![file_id], |r| {
+            Ok(Problem::in_file(
                 "account",
                 format!(
                     "statement of account {} from {} to {} overlaps the stored statement from {} to {} (file {})",
-                    r.get::<String, _>(0),
-                    r.get::<String, _>(1),
-                    r.get::<String, _>(2),
-                    r.get::<String, _>(3),
-                    r.get::<String, _>(4),
-                    r.get::<String, _>(5)
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?
                 ),
-            )
-        })
-        .collect())
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(problems)
 }
