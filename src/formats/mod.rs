@@ -7,6 +7,7 @@
 //! The kind of a file is recognised by content in [`detect`], never by its name.
 
 pub mod camt053;
+pub mod coverage;
 pub mod csv_common;
 pub mod detect;
 pub mod encoding;
