@@ -22,12 +22,16 @@ pub fn parse_xml_amount(text: &str) -> Result<Decimal, String> {
 }
 
 fn parse_unsigned(text: &str, decimal_mark: char) -> Result<Decimal, &'static str> {
-    let (int, frac) = match text.split_once(decimal_mark) {
-        Some((i, f)) => (i, f),
-        None => (text, ""),
+    // Split on the bytes: the mark is ASCII, and digits are all an amount may hold.
+    let bytes = text.as_bytes();
+    let (int, frac) = match bytes.iter().position(|&b| char::from(b) == decimal_mark) {
+        Some(at) => {
+            let (int, rest) = bytes.split_at(at);
+            (int, rest.get(1..).unwrap_or_default())
+        }
+        None => (bytes, &[][..]),
     };
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit) {
         return Err("not an amount");
     }
     if frac.len() > 2 {
@@ -37,7 +41,7 @@ fn parse_unsigned(text: &str, decimal_mark: char) -> Result<Decimal, &'static st
         return Err("amount too large");
     }
     // Built from the digits directly: no intermediate string on the hot path of every row.
-    let digits = int.bytes().chain(frac.bytes()).fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    let digits = int.iter().chain(frac).fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
     Ok(Decimal::new(digits, frac.len() as u32))
 }
 

@@ -4,17 +4,22 @@
 //! cells are trimmed; blank lines (also lines whose cells are all empty, as spreadsheets export
 //! them) are skipped. Every record keeps its 1-based physical line so that each [`Problem`]
 //! names where it is. Nothing here panics on input: a wrong field count or an unreadable record
-//! is a problem, not an abort.
+//! is a problem, not an abort. Files are read as a stream ([`CsvReader`]), one record at a time.
 //!
 //! ```text
 //! dni;nombres;monto
 //! 42388604;"Peña; María";300.00
 //! ```
 
+mod reader;
+
+pub use reader::{CsvReader, Row};
+
 use super::{Location, Problem};
 use crate::domain::money::parse_csv_amount;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::io::BufRead;
 
 /// One data record: where it starts and its trimmed cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +27,13 @@ pub struct Record {
     /// 1-based physical line on which the record starts.
     pub line: u64,
     pub cells: Vec<String>,
+}
+
+impl Record {
+    /// The record a row holds, its cells copied.
+    pub fn of(row: &Row<'_>) -> Self {
+        Self { line: row.line, cells: row.cells().map(str::to_owned).collect() }
+    }
 }
 
 /// A CSV file whose header was found: the header's names and the data records after it.
@@ -38,6 +50,8 @@ pub struct Table {
 #[derive(Clone, Debug)]
 pub struct Columns {
     index: HashMap<&'static str, usize>,
+    /// The record position of each required column, in the order they were required.
+    positions: Vec<usize>,
     /// The number of fields every record must have: the header's.
     pub width: usize,
 }
@@ -47,6 +61,33 @@ impl Columns {
     pub fn cell<'a>(&self, record: &'a Record, name: &str) -> &'a str {
         self.index.get(name).and_then(|&i| record.cells.get(i)).map_or("", String::as_str)
     }
+}
+
+/// The index of `name` in a format's `columns`, fixed when the program is compiled, so that a
+/// row's cell is found by position rather than by name.
+pub const fn column(columns: &[&str], name: &str) -> usize {
+    let mut at = 0;
+    while at < columns.len() {
+        if equal(columns[at].as_bytes(), name.as_bytes()) {
+            return at;
+        }
+        at += 1;
+    }
+    panic!("not one of the format's columns")
+}
+
+const fn equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < a.len() {
+        if a[at] != b[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
 }
 
 /// The more frequent of `;` and `,` in the header line, `,` on a tie (SPEC §7).
@@ -60,86 +101,44 @@ pub fn detect_delimiter(header_line: &str) -> u8 {
     }
 }
 
-/// Reads the header and the records of `text`, then maps the `required` columns.
-/// `None` (with the reasons in `problems`) when there is no usable header.
-pub fn open(text: &str, required: &[&'static str], problems: &mut Vec<Problem>) -> Option<(Table, Columns)> {
-    let table = read_table(text, problems)?;
-    let columns = map_columns(&table.header, required, problems)?;
-    Some((table, columns))
+/// Starts reading `reader` (UTF-8 text), reads the header and maps the `required` columns.
+/// `None` (with the reasons in `problems`) when there is no usable header; the reader is then
+/// left wherever it stopped.
+pub fn open<R: BufRead>(
+    reader: R,
+    required: &[&'static str],
+    problems: &mut Vec<Problem>,
+) -> Option<(CsvReader<R>, Columns)> {
+    let (reader, header, _) = read_header(reader, problems)?;
+    let columns = map_columns(&header, required, problems)?;
+    Some((reader, columns))
 }
 
-/// Reads `text` into a header and records. `None` when the file holds no header at all.
-pub fn read_table(text: &str, problems: &mut Vec<Problem>) -> Option<Table> {
-    let Some(header_text) = text.lines().find(|l| !l.trim().is_empty()) else {
-        problems.push(Problem::in_file("", "the file is empty"));
-        return None;
-    };
-    let delimiter = detect_delimiter(header_text);
-    let mut records = read_records(text, delimiter, problems).into_iter();
-    let Some(first) = records.next() else {
+/// Starts reading and reads the header: its names and its line.
+fn read_header<R: BufRead>(
+    reader: R,
+    problems: &mut Vec<Problem>,
+) -> Option<(CsvReader<R>, Vec<String>, u64)> {
+    let mut reader = CsvReader::start(reader, problems)?;
+    if !reader.next(problems) {
         problems.push(Problem::in_file("", "the file has no header line"));
         return None;
-    };
-    let header = first.cells.iter().map(|c| c.trim_start_matches('\u{feff}').trim().to_lowercase()).collect();
-    Some(Table { delimiter, header_line: first.line, header, records: records.collect() })
+    }
+    let row = reader.plain_row();
+    let header = row.cells().map(|c| c.trim_start_matches('\u{feff}').trim().to_lowercase()).collect();
+    let line = row.line;
+    Some((reader, header, line))
 }
 
-/// Every non-blank record with trimmed cells. A record the csv reader cannot read ends the
-/// reading with a problem on its line (RFC 4180 errors cannot occur on `&str` input in
-/// practice, but the reader's contract allows them).
-fn read_records(text: &str, delimiter: u8, problems: &mut Vec<Problem>) -> Vec<Record> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut lines = LineCounter::new(text);
+/// Reads the whole of `text` into a header and records. `None` when the file holds no header
+/// at all. (The formats stream; this is for small callers and tests.)
+pub fn read_table(text: &str, problems: &mut Vec<Problem>) -> Option<Table> {
+    let (mut reader, header, header_line) = read_header(text.as_bytes(), problems)?;
     let mut records = Vec::new();
-    for result in reader.records() {
-        match result {
-            Ok(record) => {
-                let line = record.position().map_or(0, |p| lines.line_of_record_at(p.byte()));
-                let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
-                if cells.iter().any(|c| !c.is_empty()) {
-                    records.push(Record { line, cells });
-                }
-            }
-            Err(error) => {
-                let line = error.position().map_or(0, |p| lines.line_of_record_at(p.byte()));
-                problems.push(Problem::at_line(line, "", format!("unreadable CSV record: {error}")));
-                break;
-            }
-        }
+    while reader.next(problems) {
+        records.push(Record::of(&reader.plain_row()));
     }
-    records
-}
-
-/// Physical line numbers from byte offsets. The csv reader's own `Position::line()` does not
-/// count the blank lines it skips, and its byte offset points just after the previous record
-/// (before that record's line end and any blank lines), so the record really starts at the
-/// first byte after those line ends.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    /// Byte offset up to which `line` has counted line feeds.
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        Self { text: text.as_bytes(), offset: 0, line: 1 }
-    }
-
-    /// The 1-based line of the record whose reader position is `byte` (offsets only grow).
-    fn line_of_record_at(&mut self, byte: u64) -> u64 {
-        let from = usize::try_from(byte).unwrap_or(usize::MAX).clamp(self.offset, self.text.len());
-        let rest = self.text.get(from..).unwrap_or_default();
-        let start = from + rest.iter().take_while(|b| **b == b'\n' || **b == b'\r').count();
-        let skipped = self.text.get(self.offset..start).unwrap_or_default();
-        self.line += skipped.iter().filter(|b| **b == b'\n').count() as u64;
-        self.offset = start;
-        self.line
-    }
+    Some(Table { delimiter: reader.delimiter(), header_line, header, records })
 }
 
 /// Finds each required column (names already lower-cased). A missing or repeated required
@@ -150,31 +149,39 @@ pub fn map_columns(
     problems: &mut Vec<Problem>,
 ) -> Option<Columns> {
     let mut index = HashMap::new();
+    let mut positions = Vec::with_capacity(required.len());
     let before = problems.len();
     for &name in required {
-        let positions: Vec<usize> = (0..header.len()).filter(|&i| header[i] == name).collect();
-        match positions.as_slice() {
+        let found: Vec<usize> = (0..header.len()).filter(|&i| header[i] == name).collect();
+        match found.as_slice() {
             [i] => {
                 index.insert(name, *i);
+                positions.push(*i);
             }
             [] => problems.push(Problem::in_file(name, format!("missing header column {name:?}"))),
             _ => problems
                 .push(Problem::in_file(name, format!("header column {name:?} appears more than once"))),
         }
     }
-    (problems.len() == before).then_some(Columns { index, width: header.len() })
+    (problems.len() == before).then_some(Columns { index, positions, width: header.len() })
 }
 
 /// Whether the record has as many fields as the header; if not, a problem on its line.
 pub fn check_width(record: &Record, columns: &Columns, problems: &mut Vec<Problem>) -> bool {
-    if record.cells.len() == columns.width {
+    same_width(record.line, record.cells.len(), columns, problems)
+}
+
+/// Whether the row has as many fields as the header; if not, a problem on its line.
+pub fn check_row_width(row: &Row<'_>, columns: &Columns, problems: &mut Vec<Problem>) -> bool {
+    same_width(row.line, row.width(), columns, problems)
+}
+
+fn same_width(line: u64, found: usize, columns: &Columns, problems: &mut Vec<Problem>) -> bool {
+    if found == columns.width {
         return true;
     }
-    problems.push(Problem::at_line(
-        record.line,
-        "",
-        format!("expected {} fields as in the header, found {}", columns.width, record.cells.len()),
-    ));
+    let reason = format!("expected {} fields as in the header, found {found}", columns.width);
+    problems.push(Problem::at_line(line, "", reason));
     false
 }
 
@@ -211,31 +218,52 @@ pub fn non_empty(text: &str) -> Result<String, String> {
     }
 }
 
-/// Remembers the first line of each value of a column that must be unique in the file.
+/// Remembers the first line of each value of a column that must be unique in the file: the
+/// per-file index that lets a streamed file be checked for repeats without keeping its rows.
+/// Values are keyed exactly in 16 bytes (see `packed`), so a row costs the index about 40
+/// bytes whatever the file's size; a value that does not pack (never a valid DNI, CCI or
+/// `referencia`) is kept as text.
 #[derive(Default)]
-pub struct Seen(HashMap<String, u64>);
+pub struct Seen {
+    packed: HashMap<u128, u64>,
+    other: HashMap<Box<str>, u64>,
+}
 
 impl Seen {
     /// Records `value` at `line`; a problem naming the first line when it was seen before.
     pub fn check(&mut self, value: &str, line: u64, field: &str, problems: &mut Vec<Problem>) -> bool {
-        match self.0.get(value) {
-            Some(&first) => {
-                let shown = crate::domain::dni::shorten(value);
-                problems.push(Problem::at_line(
-                    line,
-                    field,
-                    format!(
-                        "{field} {shown:?} already appears on line {first}; it must be unique in the file"
-                    ),
-                ));
-                false
-            }
-            None => {
-                self.0.insert(value.to_owned(), line);
-                true
-            }
+        let first = match packed(value) {
+            Some(key) => *self.packed.entry(key).or_insert(line),
+            None => *self.other.entry(value.into()).or_insert(line),
+        };
+        if first == line {
+            return true;
         }
+        let shown = crate::domain::dni::shorten(value);
+        problems.push(Problem::at_line(
+            line,
+            field,
+            format!("{field} {shown:?} already appears on line {first}; it must be unique in the file"),
+        ));
+        false
     }
+}
+
+/// `value` as 128 bits, one-to-one: ASCII text of up to 16 bytes without NUL as its bytes
+/// (top bit clear), 17 to 36 digits as their number with the count of digits above it (top
+/// bit set). `None` for anything else.
+fn packed(value: &str) -> Option<u128> {
+    let bytes = value.as_bytes();
+    if bytes.len() <= 16 && value.is_ascii() && !bytes.contains(&0) {
+        let mut padded = [0u8; 16];
+        padded.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        return Some(u128::from_be_bytes(padded));
+    }
+    if bytes.len() <= 36 && bytes.iter().all(u8::is_ascii_digit) {
+        let number = bytes.iter().fold(0u128, |n, b| n * 10 + u128::from(b - b'0'));
+        return Some(1 << 127 | (bytes.len() as u128) << 120 | number);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -72,14 +72,10 @@ pub fn parse_reader<R: Read>(
     let outcome = match &format {
         Format::Camt053(_) => Ok(super::camt053::parse_reader(xml(input), options, sink)),
         Format::Pain001(_) => Ok(super::pain001::parse_reader(xml(input), options, sink)),
-        Format::Mt940 => text(input).map(|r| super::interim::mt940::parse_reader(r, options, sink)),
-        Format::RosterCsv => text(input).map(|r| super::interim::roster_csv::parse_reader(r, options, sink)),
-        Format::PaymentsCsv => {
-            text(input).map(|r| super::interim::payments_csv::parse_reader(r, options, sink))
-        }
-        Format::StatementCsv => {
-            text(input).map(|r| super::interim::statement_csv::parse_reader(r, options, sink))
-        }
+        Format::Mt940 => text(input).map(|r| super::mt940::parse_reader(r, options, sink)),
+        Format::RosterCsv => text(input).map(|r| super::roster_csv::parse_reader(r, options, sink)),
+        Format::PaymentsCsv => text(input).map(|r| super::payments_csv::parse_reader(r, options, sink)),
+        Format::StatementCsv => text(input).map(|r| super::statement_csv::parse_reader(r, options, sink)),
         Format::Unknown => Ok(Outcome {
             format: Format::Unknown,
             problems: vec![Problem::in_file(

@@ -7,10 +7,10 @@
 //! The kind of a file is recognised by content in [`detect`], never by its name.
 
 pub mod camt053;
+pub mod coverage;
 pub mod csv_common;
 pub mod detect;
 pub mod encoding;
-mod interim;
 pub mod mt940;
 pub mod pain001;
 pub mod payments_csv;

@@ -9,8 +9,8 @@
 //! TOTAL,1,100.00
 //! ```
 //!
-//! Rows become [`Instruction`]s grouped into [`Batch`]es by `lote`, batches in order of first
-//! appearance, instructions in file order. Each row needs a non-empty `lote`, a `YYYY-MM`
+//! Rows become [`Instruction`]s, streamed in file order; a whole file's content groups them
+//! into batches by `lote`, batches in order of first appearance. Each row needs a non-empty `lote`, a `YYYY-MM`
 //! `periodo`, a DNI, a CCI, a CSV amount > 0 and a well-formed `referencia` unique in the file.
 //! The trailer's count is the number of instruction rows and its sum the exact decimal sum of
 //! their `monto`; a missing, malformed, misplaced or wrong trailer is a control-total problem
@@ -19,92 +19,118 @@
 //! only compared when every row's `monto` could be read: a bad amount is reported on its own
 //! line, not again as a wrong total.
 
-use super::csv_common::{self, check, non_empty, positive_amount, Columns, Record, Seen};
-use super::{check_referencia, Batch, Content, Format, Instruction, ParseOptions, ParsedFile, Problem};
+use super::csv_common::{self, check, column, non_empty, positive_amount, Columns, Record, Row, Seen};
+use super::stream::{self, Collector, Outcome, Sink};
+use super::{check_referencia, Format, Instruction, ParseOptions, ParsedFile, Problem};
 use crate::domain::money::{format_amount, parse_csv_amount};
 use crate::domain::{Cci, Dni, Period};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::io::BufRead;
+
+#[cfg(test)]
+use super::{Batch, Content};
 
 /// The batch's columns, lower case.
 pub const COLUMNS: [&str; 6] = ["lote", "periodo", "dni", "cuenta", "monto", "referencia"];
 
+const LOTE: usize = column(&COLUMNS, "lote");
+const PERIODO: usize = column(&COLUMNS, "periodo");
+const DNI: usize = column(&COLUMNS, "dni");
+const CUENTA: usize = column(&COLUMNS, "cuenta");
+const MONTO: usize = column(&COLUMNS, "monto");
+const REFERENCIA: usize = column(&COLUMNS, "referencia");
+
 /// Parses and validates a payment-batch CSV; every problem is reported, not just the first.
-pub fn parse(text: &str, _options: &ParseOptions) -> ParsedFile {
-    let mut problems = Vec::new();
-    let content = match csv_common::open(text, &COLUMNS, &mut problems) {
-        Some((table, columns)) => read_batches(&table.records, table.delimiter, &columns, &mut problems),
-        None => Content::Nothing,
-    };
-    csv_common::sort_problems(&mut problems);
-    ParsedFile { format: Format::PaymentsCsv, content, problems }
+pub fn parse(text: &str, options: &ParseOptions) -> ParsedFile {
+    let mut collector = Collector::default();
+    let outcome = parse_reader(text.as_bytes(), options, &mut collector);
+    ParsedFile {
+        content: collector.into_content(&outcome.format),
+        format: outcome.format,
+        problems: outcome.problems,
+    }
 }
 
-fn read_batches(
-    records: &[Record],
-    delimiter: u8,
-    columns: &Columns,
-    problems: &mut Vec<Problem>,
-) -> Content {
-    let (rows, trailer) = split_trailer(records, problems);
-    if rows.is_empty() {
-        problems.push(Problem::in_file("", "the batch has no instructions"));
+/// Streams a file whose text is already UTF-8 (see `encoding::decoding_reader`): each whole
+/// instruction goes to the sink as soon as it is read, its `lote` naming its batch.
+pub fn parse_reader<R: BufRead>(reader: R, _options: &ParseOptions, sink: &mut dyn Sink) -> Outcome {
+    let mut problems = Vec::new();
+    match csv_common::open(reader, &COLUMNS, &mut problems) {
+        Some((mut reader, columns)) => {
+            let mut batch = BatchChecks::default();
+            while reader.next(&mut problems) {
+                batch.row(&reader.row(&columns), &columns, sink, &mut problems);
+            }
+            batch.finish(reader.delimiter(), &mut problems);
+        }
+        None => sink.discard(),
     }
-    let mut referencias = Seen::default();
-    let instructions: Vec<Instruction> = rows
-        .iter()
-        .filter_map(|r| {
-            let whole = csv_common::check_width(r, columns, problems);
-            whole.then(|| read_row(r, columns, &mut referencias, problems)).flatten()
-        })
-        .collect();
-    check_trailer(trailer, delimiter, rows.len(), amount_sum(&rows, columns), problems);
-    Content::Payments(group(instructions))
+    csv_common::sort_problems(&mut problems);
+    Outcome { format: Format::PaymentsCsv, problems }
+}
+
+/// What a streamed batch keeps between rows: the `referencia`s seen (an exact index), the
+/// count and sum of the instruction rows for the trailer, and the latest `TOTAL` line, which
+/// is the trailer only if no record follows it.
+struct BatchChecks {
+    referencias: Seen,
+    count: usize,
+    /// `None` once a row's amount cannot be read (or the sum would overflow, which no real
+    /// batch reaches): a bad amount is reported on its own line, not again as a wrong total.
+    sum: Option<Decimal>,
+    total: Option<Record>,
+}
+
+impl Default for BatchChecks {
+    fn default() -> Self {
+        Self { referencias: Seen::default(), count: 0, sum: Some(Decimal::ZERO), total: None }
+    }
+}
+
+impl BatchChecks {
+    fn row(&mut self, row: &Row<'_>, columns: &Columns, sink: &mut dyn Sink, problems: &mut Vec<Problem>) {
+        if let Some(earlier) = self.total.take() {
+            problems.push(Problem::at_line(earlier.line, "TOTAL", "the TOTAL trailer must be the last line"));
+        }
+        if is_trailer(row) {
+            self.total = Some(Record::of(row));
+            return;
+        }
+        self.count += 1;
+        let whole = csv_common::check_row_width(row, columns, problems);
+        let amount = whole.then(|| parse_csv_amount(row.cell(MONTO)).ok()).flatten();
+        self.sum = self.sum.zip(amount).and_then(|(sum, amount)| sum.checked_add(amount));
+        if let Some(instruction) = whole.then(|| read_row(row, &mut self.referencias, problems)).flatten() {
+            sink.put(stream::Record::Instruction(instruction));
+        }
+    }
+
+    fn finish(self, delimiter: u8, problems: &mut Vec<Problem>) {
+        if self.count == 0 {
+            problems.push(Problem::in_file("", "the batch has no instructions"));
+        }
+        check_trailer(self.total.as_ref(), delimiter, self.count, self.sum, problems);
+    }
 }
 
 /// Whether a record is (an attempt at) the trailer: its first cell starts with `TOTAL`.
-fn is_trailer(record: &Record) -> bool {
-    record.cells.first().and_then(|c| c.get(..5)).is_some_and(|c| c.eq_ignore_ascii_case("TOTAL"))
-}
-
-/// Separates the instruction rows from the last line's trailer. A `TOTAL` line that is not
-/// the last one is a problem and counts as neither.
-fn split_trailer<'a>(
-    records: &'a [Record],
-    problems: &mut Vec<Problem>,
-) -> (Vec<&'a Record>, Option<&'a Record>) {
-    let (trailer, body) = match records.split_last() {
-        Some((last, body)) if is_trailer(last) => (Some(last), body),
-        _ => (None, records),
-    };
-    let mut rows = Vec::new();
-    for record in body {
-        if is_trailer(record) {
-            problems.push(Problem::at_line(record.line, "TOTAL", "the TOTAL trailer must be the last line"));
-        } else {
-            rows.push(record);
-        }
-    }
-    (rows, trailer)
+fn is_trailer(row: &Row<'_>) -> bool {
+    let first = row.cells().next().and_then(|c| c.get(..5));
+    first.is_some_and(|c| c.eq_ignore_ascii_case("TOTAL"))
 }
 
 /// One instruction row: each field checked on its own.
-fn read_row(
-    record: &Record,
-    columns: &Columns,
-    refs: &mut Seen,
-    problems: &mut Vec<Problem>,
-) -> Option<Instruction> {
-    let line = record.line;
-    let cell = |name: &str| columns.cell(record, name);
-    let lote = check(line, "lote", non_empty(cell("lote")), problems);
-    let periodo = check(line, "periodo", Period::parse(cell("periodo")), problems);
-    let dni = check(line, "dni", Dni::parse(cell("dni")), problems);
-    let cuenta = check(line, "cuenta", Cci::parse(cell("cuenta")), problems);
-    let monto = check(line, "monto", positive_amount(cell("monto")), problems);
-    let referencia = check(line, "referencia", check_referencia(cell("referencia")), problems)
-        .filter(|()| refs.check(cell("referencia"), line, "referencia", problems))
-        .map(|()| cell("referencia").to_owned());
+fn read_row(row: &Row<'_>, refs: &mut Seen, problems: &mut Vec<Problem>) -> Option<Instruction> {
+    let line = row.line;
+    let cell = |column: usize| row.cell(column);
+    let lote = check(line, "lote", non_empty(cell(LOTE)), problems);
+    let periodo = check(line, "periodo", Period::parse(cell(PERIODO)), problems);
+    let dni = check(line, "dni", Dni::parse(cell(DNI)), problems);
+    let cuenta = check(line, "cuenta", Cci::parse(cell(CUENTA)), problems);
+    let monto = check(line, "monto", positive_amount(cell(MONTO)), problems);
+    let referencia = check(line, "referencia", check_referencia(cell(REFERENCIA)), problems)
+        .filter(|()| refs.check(cell(REFERENCIA), line, "referencia", problems))
+        .map(|()| cell(REFERENCIA).to_owned());
     Some(Instruction {
         lote: lote?,
         periodo: periodo?,
@@ -112,16 +138,6 @@ fn read_row(
         cuenta: cuenta?,
         monto: monto?,
         referencia: referencia?,
-    })
-}
-
-/// The sum of every row's `monto`, `None` when a row's amount cannot be read (or the sum
-/// would overflow, which no real batch reaches).
-fn amount_sum(rows: &[&Record], columns: &Columns) -> Option<Decimal> {
-    rows.iter().try_fold(Decimal::ZERO, |sum, r| {
-        let amount =
-            (r.cells.len() == columns.width).then(|| parse_csv_amount(columns.cell(r, "monto")).ok());
-        sum.checked_add(amount.flatten()?)
     })
 }
 
@@ -174,22 +190,6 @@ fn read_trailer(trailer: &Record) -> Option<(u64, Decimal)> {
         }
         _ => None,
     }
-}
-
-/// Groups instructions by `lote`: batches in first-appearance order, instructions in file order.
-fn group(instructions: Vec<Instruction>) -> Vec<Batch> {
-    let mut batches: Vec<Batch> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for instruction in instructions {
-        let at = *index.entry(instruction.lote.clone()).or_insert_with(|| {
-            batches.push(Batch { lote: instruction.lote.clone(), instructions: Vec::new() });
-            batches.len() - 1
-        });
-        if let Some(batch) = batches.get_mut(at) {
-            batch.instructions.push(instruction);
-        }
-    }
-    batches
 }
 
 #[cfg(test)]

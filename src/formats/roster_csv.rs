@@ -14,10 +14,15 @@
 //! above 0; `distancia_km` empty or a decimal ≥ 0. A roster without rows is refused. The content holds
 //! the rows that are valid, so `inspect` shows what could be read even when some are not.
 
-use super::csv_common::{self, check, non_empty, positive_amount, Columns, Record, Seen};
-use super::{Content, Format, ParseOptions, ParsedFile, Problem, Roster, RosterRow};
+use super::csv_common::{self, check, column, non_empty, positive_amount, Row, Seen};
+use super::stream::{Collector, Outcome, Record, Sink};
+use super::{Format, ParseOptions, ParsedFile, Problem, RosterRow};
 use crate::domain::money::parse_plain_decimal;
 use crate::domain::{Cci, Dni, Estado, Grupo, Period, Ubigeo};
+use std::io::BufRead;
+
+#[cfg(test)]
+use super::{Content, Roster};
 
 /// The roster's columns, lower case.
 pub const COLUMNS: [&str; 15] = [
@@ -38,18 +43,60 @@ pub const COLUMNS: [&str; 15] = [
     "distancia_km",
 ];
 
+const PERIODO: usize = column(&COLUMNS, "periodo");
+const DNI: usize = column(&COLUMNS, "dni");
+const NOMBRES: usize = column(&COLUMNS, "nombres");
+const APELLIDO_PATERNO: usize = column(&COLUMNS, "apellido_paterno");
+const APELLIDO_MATERNO: usize = column(&COLUMNS, "apellido_materno");
+const UBIGEO: usize = column(&COLUMNS, "ubigeo");
+const DEPARTAMENTO: usize = column(&COLUMNS, "departamento");
+const PROVINCIA: usize = column(&COLUMNS, "provincia");
+const DISTRITO: usize = column(&COLUMNS, "distrito");
+const GRUPO: usize = column(&COLUMNS, "grupo");
+const ESTADO: usize = column(&COLUMNS, "estado");
+const CUENTA: usize = column(&COLUMNS, "cuenta");
+const MONTO: usize = column(&COLUMNS, "monto");
+const AGENCIA: usize = column(&COLUMNS, "agencia");
+const DISTANCIA_KM: usize = column(&COLUMNS, "distancia_km");
+
 /// Parses and validates a roster CSV; every problem is reported, not just the first.
-pub fn parse(text: &str, _options: &ParseOptions) -> ParsedFile {
-    let mut problems = Vec::new();
-    let content = match csv_common::open(text, &COLUMNS, &mut problems) {
-        Some((table, columns)) => read_rows(&table.records, &columns, &mut problems),
-        None => Content::Nothing,
-    };
-    csv_common::sort_problems(&mut problems);
-    ParsedFile { format: Format::RosterCsv, content, problems }
+pub fn parse(text: &str, options: &ParseOptions) -> ParsedFile {
+    let mut collector = Collector::default();
+    let outcome = parse_reader(text.as_bytes(), options, &mut collector);
+    ParsedFile {
+        content: collector.into_content(&outcome.format),
+        format: outcome.format,
+        problems: outcome.problems,
+    }
 }
 
-/// What the rows check across each other: one period, unique DNIs and accounts.
+/// Streams a file whose text is already UTF-8 (see `encoding::decoding_reader`): each whole
+/// row goes to the sink as soon as it is read.
+pub fn parse_reader<R: BufRead>(reader: R, _options: &ParseOptions, sink: &mut dyn Sink) -> Outcome {
+    let mut problems = Vec::new();
+    match csv_common::open(reader, &COLUMNS, &mut problems) {
+        Some((mut reader, columns)) => {
+            let mut checks = FileChecks::default();
+            let mut rows = 0u64;
+            while reader.next(&mut problems) {
+                rows += 1;
+                let row = reader.row(&columns);
+                if csv_common::check_row_width(&row, &columns, &mut problems) {
+                    read_row(&row, &mut checks, sink, &mut problems);
+                }
+            }
+            if rows == 0 {
+                problems.push(Problem::in_file("", "the roster has no rows"));
+            }
+        }
+        None => sink.discard(),
+    }
+    csv_common::sort_problems(&mut problems);
+    Outcome { format: Format::RosterCsv, problems }
+}
+
+/// What the rows check across each other: one period, unique DNIs and accounts. This is all
+/// a streamed roster keeps between rows: the period of the first row and two exact indexes.
 #[derive(Default)]
 struct FileChecks {
     period: Option<(Period, u64)>,
@@ -57,65 +104,51 @@ struct FileChecks {
     cuentas: Seen,
 }
 
-fn read_rows(records: &[Record], columns: &Columns, problems: &mut Vec<Problem>) -> Content {
-    if records.is_empty() {
-        problems.push(Problem::in_file("", "the roster has no rows"));
-        return Content::Nothing;
-    }
-    let mut checks = FileChecks::default();
-    let rows: Vec<RosterRow> = records
-        .iter()
-        .filter_map(|r| {
-            let whole = csv_common::check_width(r, columns, problems);
-            whole.then(|| read_row(r, columns, &mut checks, problems)).flatten()
-        })
-        .collect();
-    match checks.period {
-        Some((period, _)) => Content::Roster(Roster { period, rows }),
-        None => Content::Nothing,
-    }
-}
-
-/// One row: each field checked on its own so that every problem of the row is reported.
-fn read_row(
-    record: &Record,
-    columns: &Columns,
-    checks: &mut FileChecks,
-    problems: &mut Vec<Problem>,
-) -> Option<RosterRow> {
-    let line = record.line;
-    let cell = |name: &str| columns.cell(record, name);
-    let periodo = check(line, "periodo", Period::parse(cell("periodo")), problems)
+/// One row: each field checked on its own so that every problem of the row is reported; a
+/// whole row goes to the sink.
+fn read_row(row: &Row<'_>, checks: &mut FileChecks, sink: &mut dyn Sink, problems: &mut Vec<Problem>) {
+    let line = row.line;
+    let cell = |column: usize| row.cell(column);
+    let had_period = checks.period.is_some();
+    let periodo = check(line, "periodo", Period::parse(cell(PERIODO)), problems)
         .filter(|p| same_period(*p, line, &mut checks.period, problems));
-    let dni = check(line, "dni", Dni::parse(cell("dni")), problems)
+    if let (false, Some((period, _))) = (had_period, checks.period) {
+        sink.roster_period(period);
+    }
+    let dni = check(line, "dni", Dni::parse(cell(DNI)), problems)
         .filter(|d| checks.dnis.check(d.as_str(), line, "dni", problems));
-    let nombres = check(line, "nombres", non_empty(cell("nombres")), problems);
-    let apellido_paterno = check(line, "apellido_paterno", non_empty(cell("apellido_paterno")), problems);
-    let apellido_materno = check(line, "apellido_materno", non_empty(cell("apellido_materno")), problems);
-    let ubigeo = check(line, "ubigeo", Ubigeo::parse(cell("ubigeo")), problems);
-    let grupo = check(line, "grupo", Grupo::parse(cell("grupo")), problems);
-    let estado = check(line, "estado", Estado::parse(cell("estado")), problems);
-    let cuenta = check(line, "cuenta", Cci::parse(cell("cuenta")), problems)
+    let nombres = check(line, "nombres", non_empty(cell(NOMBRES)), problems);
+    let apellido_paterno = check(line, "apellido_paterno", non_empty(cell(APELLIDO_PATERNO)), problems);
+    let apellido_materno = check(line, "apellido_materno", non_empty(cell(APELLIDO_MATERNO)), problems);
+    let ubigeo = check(line, "ubigeo", Ubigeo::parse(cell(UBIGEO)), problems);
+    let grupo = check(line, "grupo", Grupo::parse(cell(GRUPO)), problems);
+    let estado = check(line, "estado", Estado::parse(cell(ESTADO)), problems);
+    let cuenta = check(line, "cuenta", Cci::parse(cell(CUENTA)), problems)
         .filter(|c| checks.cuentas.check(c.as_str(), line, "cuenta", problems));
-    let monto = check(line, "monto", positive_amount(cell("monto")), problems);
-    let distancia_km = check(line, "distancia_km", distance(cell("distancia_km")), problems);
-    Some(RosterRow {
-        periodo: periodo?,
-        dni: dni?,
-        nombres: nombres?,
-        apellido_paterno: apellido_paterno?,
-        apellido_materno: apellido_materno?,
-        ubigeo: ubigeo?,
-        departamento: cell("departamento").to_owned(),
-        provincia: cell("provincia").to_owned(),
-        distrito: cell("distrito").to_owned(),
-        grupo: grupo?,
-        estado: estado?,
-        cuenta: cuenta?,
-        monto: monto?,
-        agencia: cell("agencia").to_owned(),
-        distancia_km: distancia_km?,
-    })
+    let monto = check(line, "monto", positive_amount(cell(MONTO)), problems);
+    let distancia_km = check(line, "distancia_km", distance(cell(DISTANCIA_KM)), problems);
+    let whole = || {
+        Some(RosterRow {
+            periodo: periodo?,
+            dni: dni?,
+            nombres: nombres?,
+            apellido_paterno: apellido_paterno?,
+            apellido_materno: apellido_materno?,
+            ubigeo: ubigeo?,
+            departamento: cell(DEPARTAMENTO).to_owned(),
+            provincia: cell(PROVINCIA).to_owned(),
+            distrito: cell(DISTRITO).to_owned(),
+            grupo: grupo?,
+            estado: estado?,
+            cuenta: cuenta?,
+            monto: monto?,
+            agencia: cell(AGENCIA).to_owned(),
+            distancia_km: distancia_km?,
+        })
+    };
+    if let Some(row) = whole() {
+        sink.put(Record::RosterRow(row));
+    }
 }
 
 /// The first valid `periodo` fixes the roster's period; every other row must repeat it.

@@ -10,6 +10,8 @@
 //! reading after a problem to report every one.
 
 use super::{Batch, Content, Format, Instruction, Problem, Roster, RosterRow, Statement};
+use crate::domain::Period;
+use std::collections::HashMap;
 
 /// One thing a file states.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +36,22 @@ pub trait Sink {
     /// still seen; CSV batches are not announced (each instruction names its `lote`). A sink
     /// that only needs the instructions may ignore it.
     fn begin_batch(&mut self, _lote: &str) {}
+
+    /// A roster's period, told once, as soon as the first valid `periodo` fixes it: also when
+    /// no row of the roster turns out whole, so that what the file states keeps its period.
+    /// Ignored by default (every row carries its `periodo`).
+    fn roster_period(&mut self, _period: Period) {}
+
+    /// A statement of `account` begins: its record follows once it is complete. A CSV
+    /// movements file tells this at each run of an account's rows, so that a whole file's
+    /// content lists the accounts in order of first appearance even when an account's rows are
+    /// interrupted (a problem) before any of them could be read whole. Ignored by default.
+    fn statement_begins(&mut self, _account: &str) {}
+
+    /// The file turned out unreadable as a whole (no CSV header, not an MT940 statement after
+    /// all): whatever was put before states nothing. Such a file always has a problem, so a
+    /// store rolls it back anyway; ignored by default.
+    fn discard(&mut self) {}
 }
 
 impl<F: FnMut(Record)> Sink for F {
@@ -59,7 +77,11 @@ impl Outcome {
 /// A sink that keeps every record, to rebuild a whole file's [`Content`].
 #[derive(Debug, Default)]
 pub struct Collector {
+    roster_period: Option<Period>,
+    discarded: bool,
     roster_rows: Vec<RosterRow>,
+    /// Accounts in the order their statements began, where the parser tells it.
+    begun: Vec<String>,
     /// Batches in order of their announcement or of their first instruction.
     batches: Vec<Batch>,
     statements: Vec<Statement>,
@@ -84,22 +106,71 @@ impl Sink for Collector {
     fn begin_batch(&mut self, lote: &str) {
         self.batches.push(Batch { lote: lote.to_owned(), instructions: Vec::new() });
     }
+
+    fn roster_period(&mut self, period: Period) {
+        self.roster_period = Some(period);
+    }
+
+    fn statement_begins(&mut self, account: &str) {
+        self.begun.push(account.to_owned());
+    }
+
+    fn discard(&mut self) {
+        *self = Self { discarded: true, ..Self::default() };
+    }
 }
 
 impl Collector {
     /// The content of a file of `format` from the records collected. A roster's period is the
-    /// `periodo` of its first row (the parser reports rows of another period as problems).
+    /// one the parser told, else the `periodo` of its first row (the parser reports rows of
+    /// another period as problems).
     pub fn into_content(self, format: &Format) -> Content {
+        if self.discarded {
+            return Content::Nothing;
+        }
         match format {
-            Format::RosterCsv => match self.roster_rows.first() {
-                Some(first) => Content::Roster(Roster { period: first.periodo, rows: self.roster_rows }),
+            Format::RosterCsv => match self.roster_period.or(self.roster_rows.first().map(|r| r.periodo)) {
+                Some(period) => Content::Roster(Roster { period, rows: self.roster_rows }),
                 None => Content::Nothing,
             },
             Format::PaymentsCsv | Format::Pain001(_) => Content::Payments(self.batches),
-            Format::StatementCsv | Format::Camt053(_) | Format::Mt940 => Content::Statements(self.statements),
+            Format::StatementCsv => Content::Statements(join_account_runs(self.begun, self.statements)),
+            Format::Camt053(_) | Format::Mt940 => Content::Statements(self.statements),
             Format::Unknown => Content::Nothing,
         }
     }
+}
+
+/// A CSV movements file states one statement per account (SPEC §2.3). An account whose rows
+/// reappear after other accounts' (a problem the parser reports) is streamed as one more
+/// statement per run of rows, each run continuing the ones before (same opening, closing and
+/// last day so far). The whole file's content joins them back into one statement per
+/// account, accounts in the order their statements began (else of their first statement).
+fn join_account_runs(begun: Vec<String>, runs: Vec<Statement>) -> Vec<Statement> {
+    let mut slots: Vec<Option<Statement>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for account in begun {
+        index.entry(account).or_insert_with(|| {
+            slots.push(None);
+            slots.len() - 1
+        });
+    }
+    for run in runs {
+        let at = *index.entry(run.account.clone()).or_insert_with(|| {
+            slots.push(None);
+            slots.len() - 1
+        });
+        match slots.get_mut(at) {
+            Some(Some(statement)) => {
+                statement.to = run.to;
+                statement.closing = run.closing;
+                statement.entries.extend(run.entries);
+            }
+            Some(slot) => *slot = Some(run),
+            None => {}
+        }
+    }
+    slots.into_iter().flatten().collect()
 }
 
 impl Format {
@@ -113,3 +184,6 @@ impl Format {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,12 @@
-//! Turns messages into statements: reads each message as a page, checks that every page
-//! balances, joins `:60M:` pages onto the `:62M:` page they continue, computes coverage and
-//! looks for overlaps inside the file (SPEC §2.3, §7).
+//! Turns messages into statements as they come: reads each message as a page, checks that
+//! every page balances, joins `:60M:` pages onto the `:62M:` page they continue, computes
+//! coverage and looks for overlaps inside the file (SPEC §2.3, §7).
+//!
+//! A statement goes to the sink once it is final (its last page closed with `:62F:`) and every
+//! statement before it in the file has gone, so statements leave in file order. What is held:
+//! the statements from the first still open one on (files page one account at a time, so
+//! normally just the statement being read), and the coverage of every statement so far (the
+//! exact [`CoverageIndex`] for overlaps, reported at the end of the file).
 //!
 //! Tags other than `:20:`, `:25:`, `:60x:`, `:61:`, `:86:` and `:62x:` (`:21:`, `:28C:`, `:64:`,
 //! `:65:`, `:NS:`, bank-specific ones) are read past and ignored. An `:86:` right after a `:61:`
@@ -8,8 +14,11 @@
 //! about the whole statement and is ignored.
 
 use super::fields::{self, Balance};
-use super::lines::{Field, Message};
-use crate::formats::{overlapping_pairs, Entry, Problem, Statement};
+use super::lines::{Field, Message, Tag};
+use crate::formats::coverage::CoverageIndex;
+use crate::formats::stream::{Record, Sink};
+use crate::formats::{Entry, Problem, Statement};
+use std::collections::VecDeque;
 
 /// One message read as a page of a statement.
 #[derive(Default)]
@@ -35,44 +44,87 @@ struct Building {
     entries: Vec<Entry>,
 }
 
-/// Reads every message and joins the pages into statements.
-pub(super) fn statements(
-    messages: &[Message],
-    currency: &str,
-    problems: &mut Vec<Problem>,
-) -> Vec<Statement> {
-    let mut built: Vec<Building> = Vec::new();
-    for message in messages {
-        let page = read_page(message, currency, problems);
-        if let Some(page) = complete(page, problems) {
-            add_page(&mut built, page, problems);
-        }
-    }
-    for open in built.iter().filter(|b| b.closing.intermediate) {
-        problems.push(Problem::at_line(
-            open.closing.line,
-            ":62M:",
-            "intermediate closing balance, but no later page of this account opens with :60M: to continue it",
-        ));
-    }
-    let statements: Vec<Statement> = built.iter().map(to_statement).collect();
-    report_overlaps(&built, &statements, problems);
-    statements
+/// The statements of a file being read.
+pub(super) struct Assembler<'c> {
+    currency: &'c str,
+    /// Statements not yet handed to the sink, in file order.
+    waiting: VecDeque<Building>,
+    /// Every statement's coverage and page line so far.
+    coverage: CoverageIndex<u64>,
+    pages: usize,
 }
 
-fn read_page(message: &Message, currency: &str, problems: &mut Vec<Problem>) -> Page {
+impl<'c> Assembler<'c> {
+    pub fn new(currency: &'c str) -> Self {
+        Self { currency, waiting: VecDeque::new(), coverage: CoverageIndex::default(), pages: 0 }
+    }
+
+    /// The number of messages read as pages so far.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// Reads one message as a page, then hands on every statement that is ready.
+    pub fn page(&mut self, message: Message, problems: &mut Vec<Problem>, sink: &mut dyn Sink) {
+        self.pages += 1;
+        let page = read_page(message, self.currency, problems);
+        if let Some(page) = complete(page, problems) {
+            add_page(&mut self.waiting, page, problems);
+        }
+        while self.waiting.front().is_some_and(|b| !b.closing.intermediate) {
+            if let Some(done) = self.waiting.pop_front() {
+                self.hand_on(done, sink);
+            }
+        }
+    }
+
+    /// At the end of the file: a statement still open is a problem, yet it is what the file
+    /// states; then every overlap inside the file.
+    pub fn finish(mut self, problems: &mut Vec<Problem>, sink: &mut dyn Sink) {
+        for open in self.waiting.iter().filter(|b| b.closing.intermediate) {
+            problems.push(Problem::at_line(
+                open.closing.line,
+                ":62M:",
+                "intermediate closing balance, but no later page of this account opens with :60M: to continue it",
+            ));
+        }
+        while let Some(done) = self.waiting.pop_front() {
+            self.hand_on(done, sink);
+        }
+        for overlap in self.coverage.overlaps() {
+            let (a, b) = (overlap.first, overlap.second);
+            problems.push(Problem::at_line(
+                b.at,
+                ":25:",
+                format!(
+                    "statement of account {:?} covering {}..{} overlaps the statement at line {} covering {}..{}",
+                    overlap.account, b.from, b.to, a.at, a.from, a.to
+                ),
+            ));
+        }
+    }
+
+    fn hand_on(&mut self, done: Building, sink: &mut dyn Sink) {
+        let statement = to_statement(done.account, done.opening, done.closing, done.entries);
+        self.coverage.add(&statement.account, statement.from, statement.to, done.line);
+        sink.put(Record::Statement(statement));
+    }
+}
+
+fn read_page(message: Message, currency: &str, problems: &mut Vec<Problem>) -> Page {
     let mut page = Page { line: message.line, readable: true, ..Page::default() };
-    let mut previous: Option<&str> = None;
-    for field in &message.fields {
-        match field.tag.as_str() {
-            "25" => read_account(&mut page, field, problems),
-            "60F" | "60M" => read_opening(&mut page, field, currency, problems),
-            "62F" | "62M" => read_closing(&mut page, field, currency, problems),
-            "61" => read_entry(&mut page, field, problems),
-            "86" if previous == Some("61") => describe(&mut page, field),
+    let mut previous: Option<Tag> = None;
+    for field in message.fields {
+        let tag = field.tag;
+        match tag.as_str() {
+            "25" => read_account(&mut page, &field, problems),
+            "60F" | "60M" => read_opening(&mut page, &field, currency, problems),
+            "62F" | "62M" => read_closing(&mut page, &field, currency, problems),
+            "61" => read_entry(&mut page, &field, problems),
+            "86" if previous.is_some_and(|p| p == "61") => describe(&mut page, field),
             _ => {}
         }
-        previous = Some(field.tag.as_str());
+        previous = Some(tag);
     }
     page
 }
@@ -122,9 +174,9 @@ fn read_entry(page: &mut Page, field: &Field, problems: &mut Vec<Problem>) {
 }
 
 /// The `:86:` of the entry just read: its lines joined with `\n`.
-fn describe(page: &mut Page, field: &Field) {
+fn describe(page: &mut Page, field: Field) {
     if let Some(entry) = page.entries.last_mut() {
-        let mut text = field.value.clone();
+        let mut text = field.value;
         for (_, line) in &field.continuation {
             text.push('\n');
             text.push_str(line);
@@ -146,7 +198,7 @@ fn complete(page: Page, problems: &mut Vec<Problem>) -> Option<Page> {
     (page.account.is_some() && page.opening.is_some() && page.closing.is_some()).then_some(page)
 }
 
-fn add_page(built: &mut Vec<Building>, page: Page, problems: &mut Vec<Problem>) {
+fn add_page(built: &mut VecDeque<Building>, page: Page, problems: &mut Vec<Problem>) {
     let (Some(account), Some(opening), Some(closing)) = (page.account, page.opening, page.closing) else {
         return;
     };
@@ -170,7 +222,7 @@ fn add_page(built: &mut Vec<Building>, page: Page, problems: &mut Vec<Problem>) 
             ),
         ));
     }
-    built.push(Building { line: page.line, account, opening, closing, entries: page.entries });
+    built.push_back(Building { line: page.line, account, opening, closing, entries: page.entries });
 }
 
 /// Each page must balance, and its closing may not be dated before its opening.
@@ -206,33 +258,8 @@ fn check_page(
 
 /// Coverage: the day after the opening date through the closing date, or that one day when
 /// both are equal.
-fn to_statement(b: &Building) -> Statement {
-    let to = b.closing.date;
-    let from = if b.opening.date == to { to } else { b.opening.date.succ_opt().unwrap_or(to).min(to) };
-    Statement {
-        account: b.account.clone(),
-        from,
-        to,
-        opening: b.opening.amount,
-        closing: b.closing.amount,
-        entries: b.entries.clone(),
-    }
-}
-
-fn report_overlaps(built: &[Building], statements: &[Statement], problems: &mut Vec<Problem>) {
-    for (first, second) in overlapping_pairs(statements) {
-        let (Some(a), Some(b), Some(sa), Some(sb)) =
-            (built.get(first), built.get(second), statements.get(first), statements.get(second))
-        else {
-            continue;
-        };
-        problems.push(Problem::at_line(
-            b.line,
-            ":25:",
-            format!(
-                "statement of account {:?} covering {}..{} overlaps the statement at line {} covering {}..{}",
-                sb.account, sb.from, sb.to, a.line, sa.from, sa.to
-            ),
-        ));
-    }
+fn to_statement(account: String, opening: Balance, closing: Balance, entries: Vec<Entry>) -> Statement {
+    let to = closing.date;
+    let from = if opening.date == to { to } else { opening.date.succ_opt().unwrap_or(to).min(to) };
+    Statement { account, from, to, opening: opening.amount, closing: closing.amount, entries }
 }

@@ -5,7 +5,7 @@
 //! takes the value date's year, moved one year when the months are more than six apart
 //! (value 1231 + entry 0102 is next January; value 0102 + entry 1231 is last December).
 
-use super::lines::Field;
+use super::lines::{Field, Tag};
 use crate::domain::money::parse_mt940_amount;
 use crate::formats::{statement_referencia, Entry, EntryKind, Problem};
 use chrono::{Datelike, NaiveDate};
@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 pub(super) struct Balance {
     pub line: u64,
     /// `60F`, `60M`, `62F` or `62M`.
-    pub tag: String,
+    pub tag: Tag,
     pub intermediate: bool,
     pub date: NaiveDate,
     pub amount: Decimal,
@@ -50,8 +50,8 @@ pub(super) fn balance(field: &Field, currency: &str, problems: &mut Vec<Problem>
     }
     let balance = Balance {
         line: field.line,
-        tag: field.tag.clone(),
-        intermediate: field.tag.ends_with('M'),
+        tag: field.tag,
+        intermediate: field.tag.as_str().ends_with('M'),
         date: date?,
         amount: amount? * sign?,
     };

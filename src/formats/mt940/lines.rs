@@ -1,5 +1,6 @@
-//! Splits MT940 text into messages of tagged fields, each field with its 1-based physical line
-//! and its continuation lines.
+//! Splits MT940 text, one physical line at a time, into messages of tagged fields, each field
+//! with its 1-based physical line and its continuation lines. Only the message being read is
+//! held; each message is handed on as soon as it closes.
 //!
 //! Rules (decided here because banks disagree):
 //! - Lines end in LF or CRLF; trailing blanks are dropped; blank lines are skipped everywhere;
@@ -16,15 +17,64 @@
 //!   ignored. A statement tag outside a message is a problem (`:20:` missing) and opens one.
 
 use crate::formats::Problem;
+use std::collections::VecDeque;
 
 /// One tagged field: `:61:` value plus the untagged lines that follow it.
 #[derive(Debug, Clone)]
 pub(super) struct Field {
     pub line: u64,
     /// The tag without colons, e.g. `61`, `60F`.
-    pub tag: String,
+    pub tag: Tag,
     pub value: String,
     pub continuation: Vec<(u64, String)>,
+}
+
+/// A tag without colons: 1–4 upper-case letters or digits, kept inline (a line's tag is read
+/// on every line, so it is not worth an allocation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Tag {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl Tag {
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+/// A tag of up to 4 ASCII characters as written; anything else (never a tag `split_tag` let
+/// through) is the empty tag.
+impl From<&str> for Tag {
+    fn from(text: &str) -> Self {
+        let mut bytes = [0u8; 4];
+        match bytes.get_mut(..text.len()) {
+            Some(slot) if text.is_ascii() => {
+                slot.copy_from_slice(text.as_bytes());
+                Self { bytes, len: u8::try_from(text.len()).unwrap_or(0) }
+            }
+            _ => Self { bytes, len: 0 },
+        }
+    }
+}
+
+impl PartialEq<&str> for Tag {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
 }
 
 /// One message (`:20:` … `-`): a page of a statement.
@@ -32,12 +82,6 @@ pub(super) struct Field {
 pub(super) struct Message {
     pub line: u64,
     pub fields: Vec<Field>,
-}
-
-/// The messages of a file, or the reason it is not an MT940 file at all.
-pub(super) enum Split {
-    Messages(Vec<Message>, Vec<Problem>),
-    NotMt940(Problem),
 }
 
 /// Tags an MT940 statement uses; outside a message they mean `:20:` is missing.
@@ -55,36 +99,60 @@ enum Line<'a> {
     Text(&'a str),
 }
 
-/// Splits the text into messages.
-pub(super) fn split(text: &str) -> Split {
-    let lines: Vec<&str> = text.split('\n').map(clean).collect();
-    let mut splitter = Splitter::default();
-    for (index, raw) in lines.iter().enumerate() {
-        let number = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
-        match classify(raw) {
-            Line::Blank => {}
-            Line::Blocks(Some(kind), _) if kind != "940" => {
-                return Split::NotMt940(wrong_type(number, &kind))
+/// Reads lines into messages.
+#[derive(Default)]
+pub(super) struct Splitter {
+    current: Option<Message>,
+    /// The line of a bare `-` not yet decided: whether it closes the message or is text of the
+    /// current field depends on the next non-blank line.
+    pending_dash: Option<u64>,
+    /// Messages closed and not yet taken.
+    closed: VecDeque<Message>,
+}
+
+impl Splitter {
+    /// Reads physical line `number` (1-based). `Err` with the one reason when the line shows
+    /// that the file is not an MT940 statement at all (another message type, an MT942 tag).
+    pub fn line(&mut self, number: u64, raw: &str, problems: &mut Vec<Problem>) -> Result<(), Problem> {
+        let line = clean(raw);
+        let kind = classify(line);
+        if matches!(kind, Line::Blank) {
+            return Ok(());
+        }
+        if let Some(dash) = self.pending_dash.take() {
+            if dash_ends_message(Some(line)) {
+                self.close();
+            } else {
+                self.text(dash, "-", problems)?;
             }
-            Line::Blocks(_, None) => {}
+        }
+        match kind {
+            Line::Blocks(Some(kind), _) if kind != "940" => return Err(wrong_type(number, &kind)),
+            Line::Blank | Line::Blocks(_, None) => {}
             Line::Blocks(_, Some(rest)) => {
-                splitter.close();
-                splitter.current = Some(Message { line: number, fields: Vec::new() });
+                self.close();
+                self.current = Some(Message { line: number, fields: Vec::new() });
                 if !rest.trim().is_empty() {
-                    splitter.text(number, rest);
+                    self.text(number, rest, problems)?;
                 }
             }
-            Line::Close => splitter.close(),
-            Line::Dash if dash_ends_message(&lines[index + 1..]) => splitter.close(),
-            Line::Dash => splitter.text(number, "-"),
-            Line::Text(text) => splitter.text(number, text),
+            Line::Close => self.close(),
+            Line::Dash => self.pending_dash = Some(number),
+            Line::Text(text) => self.text(number, text, problems)?,
         }
-        if let Some(problem) = splitter.mt942.take() {
-            return Split::NotMt940(problem);
-        }
+        Ok(())
     }
-    splitter.close();
-    Split::Messages(splitter.messages, splitter.problems)
+
+    /// Closes what is open at the end of the file.
+    pub fn finish(&mut self) {
+        self.pending_dash = None;
+        self.close();
+    }
+
+    /// The next closed message, in file order.
+    pub fn take_closed(&mut self) -> Option<Message> {
+        self.closed.pop_front()
+    }
 }
 
 /// Drops a BOM or DOS end-of-file mark (Ctrl-Z) before a line and blanks or control
@@ -151,8 +219,10 @@ fn matching_brace(text: &str) -> Option<usize> {
     None
 }
 
-fn dash_ends_message(rest: &[&str]) -> bool {
-    match rest.iter().find(|l| !l.trim().is_empty()) {
+/// Whether a bare `-` closes the message, given the next non-blank line (`None`: the end of
+/// the file).
+fn dash_ends_message(next: Option<&str>) -> bool {
+    match next {
         None => true,
         Some(next) => next.starts_with(":20:") || next.starts_with('{') || split_tag(next).is_none(),
     }
@@ -168,40 +238,38 @@ pub(super) fn split_tag(line: &str) -> Option<(&str, &str)> {
     ok.then(|| (tag, &body[end + 1..]))
 }
 
-#[derive(Default)]
-struct Splitter {
-    current: Option<Message>,
-    messages: Vec<Message>,
-    problems: Vec<Problem>,
-    mt942: Option<Problem>,
-}
-
 impl Splitter {
     fn close(&mut self) {
         if let Some(message) = self.current.take() {
-            self.messages.push(message);
+            self.closed.push_back(message);
         }
     }
 
-    fn text(&mut self, number: u64, text: &str) {
+    fn text(&mut self, number: u64, text: &str, problems: &mut Vec<Problem>) -> Result<(), Problem> {
         match split_tag(text) {
-            Some((tag, value)) => self.tag(number, tag, value),
+            Some((tag, value)) => self.tag(number, tag, value, problems)?,
             None => {
                 if let Some(field) = self.current.as_mut().and_then(|m| m.fields.last_mut()) {
                     field.continuation.push((number, text.to_owned()));
                 }
             }
         }
+        Ok(())
     }
 
-    fn tag(&mut self, number: u64, tag: &str, value: &str) {
+    fn tag(
+        &mut self,
+        number: u64,
+        tag: &str,
+        value: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), Problem> {
         if MT942_TAGS.contains(&tag) {
-            self.mt942 = Some(Problem::at_line(
+            return Err(Problem::at_line(
                 number,
                 format!(":{tag}:"),
                 "this is an MT942 interim transaction report, not an MT940 statement",
             ));
-            return;
         }
         let has_20 = self.current.as_ref().is_some_and(|m| m.fields.iter().any(|f| f.tag == "20"));
         if tag == "20" && (self.current.is_none() || has_20) {
@@ -209,9 +277,9 @@ impl Splitter {
             self.current = Some(Message { line: number, fields: Vec::new() });
         } else if self.current.is_none() {
             if !STATEMENT_TAGS.contains(&tag) {
-                return;
+                return Ok(());
             }
-            self.problems.push(Problem::at_line(
+            problems.push(Problem::at_line(
                 number,
                 ":20:",
                 format!("tag :{tag}: outside a message: a statement must start with :20:"),
@@ -219,9 +287,10 @@ impl Splitter {
             self.current = Some(Message { line: number, fields: Vec::new() });
         }
         let field =
-            Field { line: number, tag: tag.to_owned(), value: value.to_owned(), continuation: Vec::new() };
+            Field { line: number, tag: Tag::from(tag), value: value.to_owned(), continuation: Vec::new() };
         if let Some(message) = self.current.as_mut() {
             message.fields.push(field);
         }
+        Ok(())
     }
 }

@@ -24,25 +24,86 @@ mod tests;
 
 pub use writer::Mt940Writer;
 
-use super::{Content, Format, ParseOptions, ParsedFile, Problem};
+use super::stream::{Collector, Outcome, Sink};
+use super::{Format, ParseOptions, ParsedFile, Problem};
+use std::io::BufRead;
+
+#[cfg(test)]
+use super::Content;
 
 /// Parses an MT940 file: every statement it states and every problem found.
 pub fn parse(text: &str, options: &ParseOptions) -> ParsedFile {
-    let (messages, mut problems) = match lines::split(text) {
-        lines::Split::Messages(messages, problems) => (messages, problems),
-        lines::Split::NotMt940(problem) => {
-            return ParsedFile { format: Format::Mt940, content: Content::Nothing, problems: vec![problem] }
-        }
-    };
-    if messages.is_empty() {
-        problems.push(Problem::in_file("", "no MT940 statement found: no message starting with :20:"));
-        return ParsedFile { format: Format::Mt940, content: Content::Nothing, problems };
+    let mut collector = Collector::default();
+    let outcome = parse_reader(text.as_bytes(), options, &mut collector);
+    ParsedFile {
+        content: collector.into_content(&outcome.format),
+        format: outcome.format,
+        problems: outcome.problems,
     }
-    let statements = assemble::statements(&messages, &options.currency, &mut problems);
-    // Reported in file order, whatever check found them.
-    problems.sort_by_key(|p| match p.location {
-        super::Location::Line(line) => line,
-        _ => 0,
-    });
-    ParsedFile { format: Format::Mt940, content: Content::Statements(statements), problems }
+}
+
+/// Streams a file whose text is already UTF-8 (see `encoding::decoding_reader`), one line at
+/// a time into one reused buffer: each statement goes to the sink as soon as it is complete.
+/// A file that turns out not to be an MT940 statement at all is refused with that one reason.
+pub fn parse_reader<R: BufRead>(reader: R, options: &ParseOptions, sink: &mut dyn Sink) -> Outcome {
+    let mut problems = Vec::new();
+    match read(reader, options, sink, &mut problems) {
+        Ok(()) => problems.sort_by_key(|p| match p.location {
+            // Reported in file order, whatever check found them.
+            super::Location::Line(line) => line,
+            _ => 0,
+        }),
+        Err(not_mt940) => {
+            sink.discard();
+            problems = vec![not_mt940];
+        }
+    }
+    Outcome { format: Format::Mt940, problems }
+}
+
+/// Reads every line, hands each closed message to the assembler as a page, and ends the
+/// statements at the end of the file. A line that cannot be read ends the reading with a
+/// problem on it.
+fn read<R: BufRead>(
+    mut reader: R,
+    options: &ParseOptions,
+    sink: &mut dyn Sink,
+    problems: &mut Vec<Problem>,
+) -> Result<(), Problem> {
+    let mut splitter = lines::Splitter::default();
+    let mut assembler = assemble::Assembler::new(&options.currency);
+    let mut buffer = Vec::new();
+    let mut number = 0u64;
+    loop {
+        buffer.clear();
+        number += 1;
+        match reader.read_until(b'\n', &mut buffer) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                problems.push(Problem::at_line(number, "", format!("unreadable line: {error}")));
+                break;
+            }
+        }
+        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(line),
+        };
+        splitter.line(number, &text, problems)?;
+        while let Some(message) = splitter.take_closed() {
+            assembler.page(message, problems, sink);
+        }
+    }
+    splitter.finish();
+    while let Some(message) = splitter.take_closed() {
+        assembler.page(message, problems, sink);
+    }
+    if assembler.pages() == 0 {
+        problems.push(Problem::in_file("", "no MT940 statement found: no message starting with :20:"));
+        sink.discard();
+        return Ok(());
+    }
+    assembler.finish(problems, sink);
+    Ok(())
 }
