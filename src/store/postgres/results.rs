@@ -70,7 +70,7 @@ async fn copy_reconciliation(
     copy_in(
         tx,
         "recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail)",
-        r.exceptions.iter().zip(0i64..),
+        results.exceptions.iter().zip(0i64..),
         |out, (x, ord)| {
             out.field(p)?.field(ord)?.field(x.category.code())?.field(&x.dni)?.field(&x.cuenta)?;
             out.field(&x.ubigeo)?.field(&x.referencia)?.field(x.expected_amount.map(to_cents))?;

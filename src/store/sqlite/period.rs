@@ -306,7 +306,7 @@ pub(super) fn save_period(conn: &mut Connection, results: &PeriodResults<'_>) ->
             "INSERT INTO recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, \
              actual_cents, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for (ord, x) in (0i64..).zip(&r.exceptions) {
+        for (ord, x) in (0i64..).zip(results.exceptions) {
             insert.execute(params![
                 p,
                 ord,
