@@ -57,7 +57,7 @@ impl<S: Store> Job<'_, S> {
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
-        let roster = self.store.roster(period).await?;
+        let roster = self.store.roster_without_names(period).await?;
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
         }

@@ -194,6 +194,10 @@ pub trait Store {
     async fn roster_periods(&self) -> anyhow::Result<Vec<Period>>;
     /// The latest roster version of a period, in file order.
     async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
+    /// The same roster as the recompute reads it: names and `distrito` left empty (no
+    /// decision and no output of the recompute uses them; at national scale they are a few
+    /// hundred megabytes).
+    async fn roster_without_names(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
     async fn instructions(&self, period: Period) -> anyhow::Result<Vec<InstructionRec>>;
     /// Booked entries with a booking date in `from..=to`, each with its statement's first day,
     /// in no particular order.
