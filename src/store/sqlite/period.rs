@@ -364,7 +364,10 @@ fn save_checkpoint(tx: &rusqlite::Transaction<'_>, p: &str, checkpoint: &Checkpo
         "INSERT INTO checkpoint_accounts (period, account, statement_id, from_date, to_date, file_id, position, \
          opening_cents, closing_cents, base_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for (account, c) in &checkpoint.accounts {
+    // In key order: the rows append to the table's B-tree instead of landing at random.
+    let mut accounts: Vec<_> = checkpoint.accounts.iter().collect();
+    accounts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (account, c) in accounts {
         insert.execute(params![
             p,
             account.as_str(),
