@@ -7,6 +7,10 @@ use crate::formats::EntryKind;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+/// A short text (an account, a referencia) kept inline, without an allocation of its own, up to
+/// 24 bytes: a period holds millions of them.
+pub type Text = compact_str::CompactString;
+
 /// Delivery order: the ingest sequence of the file, then the position inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Seq {
@@ -46,12 +50,12 @@ pub struct InstructionRec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryRec {
     pub id: i64,
-    pub account: String,
+    pub account: Text,
     pub booking_date: NaiveDate,
     /// Signed: + credit, − debit.
     pub amount: Decimal,
     pub reversal: bool,
-    pub referencia: Option<String>,
+    pub referencia: Option<Text>,
     pub kind: EntryKind,
     pub seq: Seq,
     /// The statement the entry belongs to.
@@ -81,7 +85,7 @@ impl EntryRec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementHead {
     pub id: i64,
-    pub account: String,
+    pub account: Text,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub opening: Decimal,

@@ -2,16 +2,16 @@
 
 use std::fmt;
 
-/// A DNI. Leading zeros matter, so it is never a number.
+/// A DNI. Leading zeros matter, so it is never a number. Kept inline (no allocation of its own).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct Dni(String);
+pub struct Dni(compact_str::CompactString);
 
 impl Dni {
     /// Parses exactly eight ASCII digits.
     pub fn parse(text: &str) -> Result<Self, String> {
         if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(text.to_owned()))
+            Ok(Self(text.into()))
         } else {
             Err(format!("DNI must be exactly 8 digits, got {:?}", crate::domain::dni::shorten(text)))
         }

@@ -5,12 +5,12 @@ use std::fmt;
 /// A district code, kept as text because leading zeros matter.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, serde::Serialize)]
 #[serde(transparent)]
-pub struct Ubigeo(String);
+pub struct Ubigeo(compact_str::CompactString);
 
 impl Ubigeo {
     pub fn parse(text: &str) -> Result<Self, String> {
         if text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(text.to_owned()))
+            Ok(Self(text.into()))
         } else {
             Err(format!("ubigeo must be exactly 6 digits, got {:?}", super::dni::shorten(text)))
         }

@@ -7,11 +7,14 @@ use super::Job;
 use crate::domain::Period;
 use crate::indicators::{self, IndicatorInputs};
 use crate::reconcile::{self, PeriodInputs};
-use crate::report::period_files::{sort_account_months, write_period, PeriodOutputs};
+use crate::report::period_files::{prepare_period, sort_account_months, PeriodOutputs};
+use crate::report::{prepare_reports, Prepared};
 use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
-use crate::store::{PeriodResults, Store};
+use crate::store::{PeriodReport, PeriodResults, Store, StoredIndicator};
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 impl<S: Store> Job<'_, S> {
     /// Recomputes from the earliest dirty period on.
@@ -54,7 +57,7 @@ impl<S: Store> Job<'_, S> {
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
-        let roster = self.store.roster(period).await?;
+        let roster = self.store.roster_without_names(period).await?;
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
         }
@@ -114,11 +117,47 @@ impl<S: Store> Job<'_, S> {
         drop(credits);
         drop((credited, ledger, instructions, roster, window_entries, heads, previous));
         self.summary.time("indicators", started);
+        // The outputs are written on the second core while the results are saved, under
+        // temporary names, and put in place once the results are committed.
+        let started = std::time::Instant::now();
+        let mut reconciliation = reconciliation;
+        let exceptions = Arc::new(std::mem::take(&mut reconciliation.exceptions));
+        let mut account_months = account_months;
+        sort_account_months(&mut account_months);
+        let account_months = Arc::new(account_months);
+        let (mut indicators, districts) = self.store.report_context(period).await?;
+        indicators.extend(indicator_rows.iter().map(StoredIndicator::of));
+        let report = PeriodReport {
+            period,
+            exceptions: Arc::clone(&exceptions),
+            account_months: Arc::clone(&account_months),
+            indicators,
+            districts,
+        };
+        let writing = tokio::task::spawn_blocking({
+            let output = self.settings.output.clone();
+            let language = self.settings.report_language;
+            let indicator_rows = indicator_rows.clone();
+            move || -> anyhow::Result<(Prepared, PathBuf)> {
+                let mut prepared = Prepared::default();
+                let outputs = PeriodOutputs {
+                    period,
+                    exceptions: &report.exceptions,
+                    account_months: &report.account_months,
+                    indicators: &indicator_rows,
+                };
+                prepare_period(&mut prepared, &output, &outputs)?;
+                let html = prepare_reports(&mut prepared, &output, &report, language)?;
+                Ok((prepared, html))
+            }
+        });
+        self.summary.time("report", started);
         let started = std::time::Instant::now();
         self.store
             .save_period(&PeriodResults {
                 period,
                 reconciliation: &reconciliation,
+                exceptions: &exceptions,
                 account_months: &account_months,
                 indicators: &indicator_rows,
                 checkpoint: &checkpoint,
@@ -127,22 +166,13 @@ impl<S: Store> Job<'_, S> {
         drop(checkpoint);
         self.summary.time("save", started);
         let started = std::time::Instant::now();
-        let mut account_months = account_months;
-        sort_account_months(&mut account_months);
-        write_period(
-            &self.settings.output,
-            &PeriodOutputs {
-                period,
-                exceptions: &reconciliation.exceptions,
-                account_months: &account_months,
-                indicators: &indicator_rows,
-            },
-        )?;
-        self.record_exceptions(period, &reconciliation.exceptions);
-        let (matches, exceptions) = (reconciliation.matches.len(), reconciliation.exceptions);
-        let exception_count = exceptions.len();
-        self.write_saved_reports(period, exceptions, account_months).await?;
+        let (prepared, html) = writing.await??;
+        prepared.persist()?;
+        tracing::info!(report = %html.display(), "Reports written.");
+        self.summary.reports_written.push(period.to_string());
+        self.record_exceptions(period, &exceptions);
         self.summary.time("report", started);
+        let (matches, exception_count) = (reconciliation.matches.len(), exceptions.len());
         tracing::info!(%period, exceptions = exception_count, matches, women, "Period recomputed.");
         self.summary.periods_recomputed.push(period.to_string());
         Ok(())

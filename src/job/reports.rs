@@ -4,7 +4,6 @@
 use super::Job;
 use crate::domain::Period;
 use crate::reconcile::{Category, ExceptionRow};
-use crate::savings::AccountMonth;
 use crate::store::{PeriodReport, Store};
 
 impl<S: Store> Job<'_, S> {
@@ -14,21 +13,6 @@ impl<S: Store> Job<'_, S> {
         let Some(report) = self.store.period_report(period).await? else {
             anyhow::bail!("{period} has no stored results: run `alcancia reconcile --period {period}` first");
         };
-        self.write_report(&report)
-    }
-
-    /// Writes the reports of a period just recomputed and saved: its exceptions and
-    /// account-months as they were stored (account-months by DNI), the stored indicators and
-    /// districts read back — the same report [`Self::write_reports`] reads from the store,
-    /// without reading hundreds of thousands of rows back.
-    pub async fn write_saved_reports(
-        &mut self,
-        period: Period,
-        exceptions: Vec<ExceptionRow>,
-        account_months: Vec<AccountMonth>,
-    ) -> anyhow::Result<()> {
-        let (indicators, districts) = self.store.report_context(period).await?;
-        let report = PeriodReport { period, exceptions, account_months, indicators, districts };
         self.write_report(&report)
     }
 

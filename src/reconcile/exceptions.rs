@@ -127,7 +127,7 @@ pub(super) fn find_exceptions(
         period: inputs.period,
         roster_by_dni: inputs.roster.iter().map(|m| (m.dni.as_str(), m)).collect(),
         roster_by_cuenta: inputs.roster.iter().map(|m| (m.cuenta.as_str(), m)).collect(),
-        entries: inputs.window_entries.iter().map(|e| (e.id, e)).collect(),
+        entries: entries_of(inputs, outcome),
         rows: Vec::new(),
     };
     missing_instructions(inputs, &mut cx);
@@ -146,6 +146,19 @@ pub(super) fn find_exceptions(
         ))
     });
     rows
+}
+
+/// The window's entries that the matches and duplicates name (credits and reversals), by id:
+/// the only ones looked up, a fraction of the window at national scale.
+fn entries_of<'a>(inputs: &PeriodInputs<'a>, outcome: &Outcome) -> HashMap<i64, &'a EntryRec> {
+    let named: HashSet<i64> = outcome
+        .matches
+        .iter()
+        .flat_map(|m| [Some(m.entry_id), m.returned_by])
+        .chain(outcome.duplicates.iter().flat_map(|d| [Some(d.entry_id), d.offset_by]))
+        .flatten()
+        .collect();
+    inputs.window_entries.iter().filter(|e| named.contains(&e.id)).map(|e| (e.id, e)).collect()
 }
 
 fn missing_instructions(inputs: &PeriodInputs<'_>, cx: &mut Context<'_>) {
@@ -259,7 +272,7 @@ fn duplicate_credits(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut Cont
             period: cx.period,
             category: Category::DuplicateCredit,
             dni: instruction.dni.to_string(),
-            cuenta: credit.account.clone(),
+            cuenta: credit.account.to_string(),
             ubigeo: cx.ubigeo_of_dni(instruction.dni.as_str()),
             referencia: instruction.referencia.clone(),
             expected_amount: Some(instruction.monto),
@@ -291,9 +304,9 @@ fn unexpected_credits(inputs: &PeriodInputs<'_>, outcome: &Outcome, ledger: &Led
             period: cx.period,
             category: Category::UnexpectedCredit,
             dni,
-            cuenta: credit.account.clone(),
+            cuenta: credit.account.to_string(),
             ubigeo,
-            referencia: credit.referencia.clone().unwrap_or_default(),
+            referencia: credit.referencia.as_deref().unwrap_or_default().to_owned(),
             expected_amount: None,
             actual_amount: Some(credit.amount),
             detail: format!("abono del {}", credit.booking_date),
@@ -313,7 +326,7 @@ fn balance_gaps(inputs: &PeriodInputs<'_>, cx: &mut Context<'_>) {
             period: cx.period,
             category: Category::BalanceGap,
             dni,
-            cuenta: statement.account.clone(),
+            cuenta: statement.account.to_string(),
             ubigeo,
             referencia: String::new(),
             expected_amount: Some(*previous),

@@ -94,7 +94,11 @@ fn apply_reversals(
     window_end: chrono::NaiveDate,
 ) {
     let first = inputs.period.first_day();
-    let entries: HashMap<i64, &EntryRec> = inputs.window_entries.iter().map(|e| (e.id, e)).collect();
+    // Only the credits of matches and duplicates are looked up.
+    let named: HashSet<i64> =
+        matches.iter().map(|m| m.entry_id).chain(duplicates.iter().map(|d| d.entry_id)).collect();
+    let entries: HashMap<i64, &EntryRec> =
+        inputs.window_entries.iter().filter(|e| named.contains(&e.id)).map(|e| (e.id, e)).collect();
     let mut reversals: Vec<&EntryRec> = inputs
         .window_entries
         .iter()

@@ -105,10 +105,47 @@ impl CsvFile {
 
     /// Flushes, syncs and renames the file into place.
     pub fn finish(self) -> std::io::Result<()> {
+        let mut prepared = Prepared::default();
+        self.close_into(&mut prepared)?;
+        prepared.persist()
+    }
+
+    /// Flushes and syncs the file, to be put in place with the others of `prepared`.
+    pub fn close_into(self, prepared: &mut Prepared) -> std::io::Result<()> {
         let buffered = self.writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
         let tmp = buffered.into_inner().map_err(|e| e.into_error())?;
         tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
+        prepared.files.push((tmp, self.path));
+        Ok(())
+    }
+}
+
+/// Output files written under temporary names beside their places, put in place together by
+/// [`Prepared::persist`] (each rename is atomic); dropped unpersisted, they leave nothing behind.
+/// Lets outputs be written while the results they show are still being saved, and appear only
+/// once those are committed.
+#[derive(Default)]
+pub struct Prepared {
+    files: Vec<(tempfile::NamedTempFile, std::path::PathBuf)>,
+}
+
+impl Prepared {
+    /// Writes `bytes` to a temporary file beside `path`.
+    pub fn add(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        self.files.push((tmp, path.to_owned()));
+        Ok(())
+    }
+
+    /// Renames every file into place, in the order they were prepared.
+    pub fn persist(self) -> std::io::Result<()> {
+        for (tmp, path) in self.files {
+            tmp.persist(&path).map_err(|e| e.error)?;
+        }
         Ok(())
     }
 }

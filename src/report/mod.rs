@@ -16,7 +16,7 @@ pub mod raffle_status;
 pub mod view;
 pub mod xlsx;
 
-pub use csv_out::{Cell, CsvTable};
+pub use csv_out::{Cell, CsvTable, Prepared};
 
 use crate::store::PeriodReport;
 use anyhow::Context as _;
@@ -26,15 +26,29 @@ use std::path::{Path, PathBuf};
 /// Writes `reporte.html` and `reporte.xlsx` of one period under `<output>/<M>/`, atomically,
 /// from its stored results and the published raffle files. Returns the HTML file's path.
 pub fn write_reports(output: &Path, report: &PeriodReport, language: Language) -> anyhow::Result<PathBuf> {
+    let mut prepared = Prepared::default();
+    let html_path = prepare_reports(&mut prepared, output, report, language)?;
+    prepared.persist().context("Failed to put the reports in place")?;
+    Ok(html_path)
+}
+
+/// The two reports, under temporary names until `prepared` is persisted. Returns the HTML
+/// file's path.
+pub fn prepare_reports(
+    prepared: &mut Prepared,
+    output: &Path,
+    report: &PeriodReport,
+    language: Language,
+) -> anyhow::Result<PathBuf> {
     let view = view::ReportView::new(report);
     let raffle = raffle_status::read(output, report.period.raffle_period());
     let dir = output.join(report.period.to_string());
     let html_path = dir.join("reporte.html");
-    csv_out::write_atomically(&html_path, html::render(&view, language, &raffle).as_bytes())
+    prepared
+        .add(&html_path, html::render(&view, language, &raffle).as_bytes())
         .with_context(|| format!("Failed to write {}", html_path.display()))?;
     let xlsx = xlsx::render(&view, language, &raffle).context("Failed to build the spreadsheet")?;
     let xlsx_path = dir.join("reporte.xlsx");
-    csv_out::write_atomically(&xlsx_path, &xlsx)
-        .with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
+    prepared.add(&xlsx_path, &xlsx).with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
     Ok(html_path)
 }

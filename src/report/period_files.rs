@@ -2,7 +2,7 @@
 //! written row by row to its file (memory does not grow with the rows) and put in place
 //! atomically.
 
-use super::csv_out::CsvFile;
+use super::csv_out::{CsvFile, Prepared};
 use crate::domain::money::format_amount;
 use crate::domain::Period;
 use crate::indicators::IndicatorRow;
@@ -16,7 +16,7 @@ fn amount(f: &mut CsvFile, value: Option<Decimal>) -> io::Result<()> {
     f.number(&value.map(format_amount).unwrap_or_default())
 }
 
-pub fn write_exceptions(path: &Path, rows: &[ExceptionRow]) -> io::Result<()> {
+pub fn write_exceptions(prepared: &mut Prepared, path: &Path, rows: &[ExceptionRow]) -> io::Result<()> {
     let mut f = CsvFile::create(
         path,
         &[
@@ -43,11 +43,16 @@ pub fn write_exceptions(path: &Path, rows: &[ExceptionRow]) -> io::Result<()> {
         f.text(&r.detail)?;
         f.end_row()?;
     }
-    f.finish()
+    f.close_into(prepared)
 }
 
 /// One row per category, all eleven, sums of the non-empty cells (empty when none).
-pub fn write_summary(path: &Path, period: Period, rows: &[ExceptionRow]) -> io::Result<()> {
+pub fn write_summary(
+    prepared: &mut Prepared,
+    path: &Path,
+    period: Period,
+    rows: &[ExceptionRow],
+) -> io::Result<()> {
     let mut f = CsvFile::create(path, &["period", "category", "count", "expected_amount", "actual_amount"])?;
     for category in Category::ALL {
         let (mut count, mut expected, mut actual) = (0u64, None::<Decimal>, None::<Decimal>);
@@ -67,11 +72,11 @@ pub fn write_summary(path: &Path, period: Period, rows: &[ExceptionRow]) -> io::
         amount(&mut f, actual)?;
         f.end_row()?;
     }
-    f.finish()
+    f.close_into(prepared)
 }
 
 /// `rows` sorted by (dni, cuenta), as the file is.
-pub fn write_account_months(path: &Path, rows: &[AccountMonth]) -> io::Result<()> {
+pub fn write_account_months(prepared: &mut Prepared, path: &Path, rows: &[AccountMonth]) -> io::Result<()> {
     let mut f = CsvFile::create(
         path,
         &[
@@ -108,10 +113,10 @@ pub fn write_account_months(path: &Path, rows: &[AccountMonth]) -> io::Result<()
         f.text(if r.saver { "true" } else { "false" })?;
         f.end_row()?;
     }
-    f.finish()
+    f.close_into(prepared)
 }
 
-pub fn write_indicators(path: &Path, rows: &[IndicatorRow]) -> io::Result<()> {
+pub fn write_indicators(prepared: &mut Prepared, path: &Path, rows: &[IndicatorRow]) -> io::Result<()> {
     let mut f = CsvFile::create(path, &["period", "scope", "scope_id", "metric", "value"])?;
     for r in rows {
         f.text(&r.period.to_string())?;
@@ -121,7 +126,7 @@ pub fn write_indicators(path: &Path, rows: &[IndicatorRow]) -> io::Result<()> {
         f.number(&r.value)?;
         f.end_row()?;
     }
-    f.finish()
+    f.close_into(prepared)
 }
 
 /// Sorts account-months as `account_months.csv` and the reports list them: by DNI (then
@@ -140,10 +145,17 @@ pub struct PeriodOutputs<'a> {
 }
 
 pub fn write_period(output: &Path, o: &PeriodOutputs<'_>) -> io::Result<()> {
+    let mut prepared = Prepared::default();
+    prepare_period(&mut prepared, output, o)?;
+    prepared.persist()
+}
+
+/// The four files, under temporary names until `prepared` is persisted.
+pub fn prepare_period(prepared: &mut Prepared, output: &Path, o: &PeriodOutputs<'_>) -> io::Result<()> {
     let dir = output.join(o.period.to_string());
-    write_exceptions(&dir.join("reconciliation_exceptions.csv"), o.exceptions)?;
-    write_summary(&dir.join("reconciliation_summary.csv"), o.period, o.exceptions)?;
-    write_account_months(&dir.join("account_months.csv"), o.account_months)?;
-    write_indicators(&dir.join("indicators.csv"), o.indicators)?;
+    write_exceptions(prepared, &dir.join("reconciliation_exceptions.csv"), o.exceptions)?;
+    write_summary(prepared, &dir.join("reconciliation_summary.csv"), o.period, o.exceptions)?;
+    write_account_months(prepared, &dir.join("account_months.csv"), o.account_months)?;
+    write_indicators(prepared, &dir.join("indicators.csv"), o.indicators)?;
     Ok(())
 }

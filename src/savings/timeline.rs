@@ -13,7 +13,7 @@
 use super::{AccountHistory, Movement};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::Period;
-use crate::records::{EntryRec, Seq, StatementHead};
+use crate::records::{EntryRec, Seq, StatementHead, Text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -35,14 +35,14 @@ pub struct AccountCheckpoint {
 /// Entries booked up to the checkpoint day of a statement that starts after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EarlyEntries {
-    pub account: String,
+    pub account: Text,
     pub cents: i64,
 }
 
 /// Every account's timeline at the end of a month (empty: nothing was stored before).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Checkpoint {
-    pub accounts: HashMap<String, AccountCheckpoint>,
+    pub accounts: HashMap<Text, AccountCheckpoint>,
     /// By statement id.
     pub early: HashMap<i64, EarlyEntries>,
 }
@@ -51,7 +51,7 @@ impl AccountCheckpoint {
     fn head(&self, account: &str) -> StatementHead {
         StatementHead {
             id: self.statement_id,
-            account: account.to_owned(),
+            account: account.into(),
             from: self.from,
             to: self.to,
             opening: from_cents(self.opening_cents),
@@ -176,7 +176,7 @@ impl<'a> PeriodTimeline<'a> {
             let Some(last) = heads.last() else { continue };
             let opening_cents = to_cents(last.opening);
             accounts.insert(
-                (*account).to_owned(),
+                (*account).into(),
                 AccountCheckpoint {
                     statement_id: last.id,
                     from: last.from,

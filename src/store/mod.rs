@@ -24,6 +24,7 @@ use crate::savings::AccountMonth;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// A file already known to the store.
 #[derive(Clone, Debug)]
@@ -71,7 +72,10 @@ pub struct StreamedFile {
 /// A period's results, replaced whole when the period is recomputed.
 pub struct PeriodResults<'a> {
     pub period: Period,
+    /// Matches and duplicates (its exceptions are `exceptions`).
     pub reconciliation: &'a PeriodReconciliation,
+    /// The period's exceptions, in output order.
+    pub exceptions: &'a [ExceptionRow],
     pub account_months: &'a [AccountMonth],
     pub indicators: &'a [IndicatorRow],
     /// The timelines at the end of the period, for the next one.
@@ -129,15 +133,29 @@ pub struct DistrictInfo {
 #[derive(Clone, Debug)]
 pub struct PeriodReport {
     pub period: Period,
-    /// `recon_exceptions` of the period, in output order.
-    pub exceptions: Vec<ExceptionRow>,
+    /// `recon_exceptions` of the period, in output order (shared with the save that runs beside
+    /// the reports' writing).
+    pub exceptions: Arc<Vec<ExceptionRow>>,
     /// `account_months` of the period, by DNI.
-    pub account_months: Vec<AccountMonth>,
+    pub account_months: Arc<Vec<AccountMonth>>,
     /// `indicators` of every stored period up to and including `period` (for the trend),
     /// by period, then output order.
     pub indicators: Vec<StoredIndicator>,
     /// The districts of the latest roster of the period, by ubigeo.
     pub districts: Vec<DistrictInfo>,
+}
+
+impl StoredIndicator {
+    /// An indicator as it is stored.
+    pub fn of(row: &IndicatorRow) -> Self {
+        Self {
+            period: row.period,
+            scope: row.scope.code().to_owned(),
+            scope_id: row.scope_id.clone(),
+            metric: row.metric.to_owned(),
+            value: row.value.clone(),
+        }
+    }
 }
 
 impl RunSummary {
@@ -199,6 +217,10 @@ pub trait Store {
     async fn roster_periods(&self) -> anyhow::Result<Vec<Period>>;
     /// The latest roster version of a period, in file order.
     async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
+    /// The same roster as the recompute reads it: names and `distrito` left empty (no
+    /// decision and no output of the recompute uses them; at national scale they are a few
+    /// hundred megabytes).
+    async fn roster_without_names(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
     async fn instructions(&self, period: Period) -> anyhow::Result<Vec<InstructionRec>>;
     /// Booked entries with a booking date in `from..=to`, each with its statement's first day,
     /// in no particular order.

@@ -57,11 +57,11 @@ fn generate(seed: u64) -> History {
                 sum += cents;
                 entries.push(EntryRec {
                     id: entry_id,
-                    account: account.clone(),
+                    account: account.as_str().into(),
                     booking_date: booking,
                     amount: from_cents(cents),
                     reversal: rng.below(10) == 0,
-                    referencia: (rng.below(3) == 0).then(|| format!("R{entry_id}")),
+                    referencia: (rng.below(3) == 0).then(|| format!("R{entry_id}").into()),
                     kind: [EntryKind::Ordinary, EntryKind::Interest, EntryKind::Charge]
                         [rng.below(3) as usize],
                     seq: Seq { file: statement_id, position: position as i64 },
@@ -73,7 +73,7 @@ fn generate(seed: u64) -> History {
             closing = opening + sum;
             statements.push(StatementHead {
                 id: statement_id,
-                account: account.clone(),
+                account: account.as_str().into(),
                 from,
                 to,
                 opening: from_cents(opening),

@@ -216,7 +216,11 @@ impl Store for PgStore {
     }
 
     async fn roster(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-        read::roster(&self.pool, p).await
+        read::roster(&self.pool, p, true).await
+    }
+
+    async fn roster_without_names(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
+        read::roster(&self.pool, p, false).await
     }
 
     async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {

@@ -19,7 +19,10 @@ fn bad(what: &str) -> impl Fn(String) -> anyhow::Error + '_ {
     move |e| anyhow::anyhow!("Bad {what} in database: {e}")
 }
 
-pub async fn roster(pool: &PgPool, p: Period) -> anyhow::Result<Vec<RosterMember>> {
+pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec<RosterMember>> {
+    let name = |r: &PgRow, column: &str| -> anyhow::Result<String> {
+        Ok(if names { r.try_get(column)? } else { String::new() })
+    };
     let mut rows = sqlx::query(
         "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
          FROM roster_rows WHERE roster_id = \
@@ -31,11 +34,11 @@ pub async fn roster(pool: &PgPool, p: Period) -> anyhow::Result<Vec<RosterMember
     while let Some(r) = rows.try_next().await? {
         out.push(RosterMember {
             dni: Dni::parse(r.try_get("dni")?).map_err(bad("roster row"))?,
-            nombres: r.try_get("nombres")?,
-            apellido_paterno: r.try_get("apellido_paterno")?,
-            apellido_materno: r.try_get("apellido_materno")?,
+            nombres: name(&r, "nombres")?,
+            apellido_paterno: name(&r, "apellido_paterno")?,
+            apellido_materno: name(&r, "apellido_materno")?,
             ubigeo: Ubigeo::parse(r.try_get("ubigeo")?).map_err(bad("roster row"))?,
-            distrito: r.try_get("distrito")?,
+            distrito: name(&r, "distrito")?,
             grupo: Grupo::parse(r.try_get("grupo")?).map_err(bad("roster row"))?,
             estado: Estado::parse(r.try_get("estado")?).map_err(bad("roster row"))?,
             cuenta: r.try_get("cuenta")?,
@@ -70,11 +73,11 @@ pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<Instru
 fn entry_from_row(r: &PgRow) -> anyhow::Result<EntryRec> {
     Ok(EntryRec {
         id: r.try_get(0)?,
-        account: r.try_get(1)?,
+        account: r.try_get::<&str, _>(1)?.into(),
         booking_date: r.try_get(2)?,
         amount: from_cents(r.try_get(3)?),
         reversal: r.try_get(4)?,
-        referencia: r.try_get(5)?,
+        referencia: r.try_get::<Option<&str>, _>(5)?.map(Into::into),
         kind: EntryKind::from_code(r.try_get(6)?),
         seq: Seq { file: r.try_get(7)?, position: r.try_get(8)? },
         statement_id: r.try_get(9)?,
@@ -85,7 +88,7 @@ fn entry_from_row(r: &PgRow) -> anyhow::Result<EntryRec> {
 fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
     Ok(StatementHead {
         id: r.try_get(0)?,
-        account: r.try_get(1)?,
+        account: r.try_get::<&str, _>(1)?.into(),
         from: r.try_get(2)?,
         to: r.try_get(3)?,
         opening: from_cents(r.try_get(4)?),
@@ -145,7 +148,7 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
         .fetch(pool);
         while let Some(r) = rows.try_next().await? {
             checkpoint.accounts.insert(
-                r.try_get(0)?,
+                r.try_get::<&str, _>(0)?.into(),
                 AccountCheckpoint {
                     statement_id: r.try_get(1)?,
                     from: r.try_get(2)?,
@@ -163,9 +166,10 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
                 .bind(previous)
                 .fetch(pool);
         while let Some(r) = rows.try_next().await? {
-            checkpoint
-                .early
-                .insert(r.try_get(0)?, EarlyEntries { account: r.try_get(1)?, cents: r.try_get(2)? });
+            checkpoint.early.insert(
+                r.try_get(0)?,
+                EarlyEntries { account: r.try_get::<&str, _>(1)?.into(), cents: r.try_get(2)? },
+            );
         }
         return Ok(checkpoint);
     }
@@ -202,8 +206,9 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
     .bind(first)
     .fetch(pool);
     while let Some(r) = rows.try_next().await? {
-        let (statement_id, account, from, cents): (i64, String, NaiveDate, i64) =
+        let (statement_id, account, from, cents): (i64, &str, NaiveDate, i64) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let account: crate::records::Text = account.into();
         if from >= first {
             checkpoint.early.insert(statement_id, EarlyEntries { account, cents });
         } else if let Some(c) = checkpoint.accounts.get_mut(&account) {

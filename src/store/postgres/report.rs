@@ -20,19 +20,19 @@ pub(super) async fn period_report(pool: &PgPool, period: Period) -> anyhow::Resu
     }
     Ok(Some(PeriodReport {
         period,
-        exceptions: exceptions(pool, period).await?,
-        account_months: account_months(pool, period).await?,
+        exceptions: std::sync::Arc::new(exceptions(pool, period).await?),
+        account_months: std::sync::Arc::new(account_months(pool, period).await?),
         indicators: indicators_through(pool, period).await?,
         districts: districts(pool, period).await?,
     }))
 }
 
-/// The indicators through `period` and its districts.
+/// The indicators of the periods before `period`, and its districts.
 pub(super) async fn report_context(
     pool: &PgPool,
     period: Period,
 ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
-    Ok((indicators_through(pool, period).await?, districts(pool, period).await?))
+    Ok((indicators_through(pool, period.previous()).await?, districts(pool, period).await?))
 }
 
 async fn exceptions(pool: &PgPool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {

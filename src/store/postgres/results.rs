@@ -70,7 +70,7 @@ async fn copy_reconciliation(
     copy_in(
         tx,
         "recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, actual_cents, detail)",
-        r.exceptions.iter().zip(0i64..),
+        results.exceptions.iter().zip(0i64..),
         |out, (x, ord)| {
             out.field(p)?.field(ord)?.field(x.category.code())?.field(&x.dni)?.field(&x.cuenta)?;
             out.field(&x.ubigeo)?.field(&x.referencia)?.field(x.expected_amount.map(to_cents))?;
@@ -95,7 +95,7 @@ async fn copy_checkpoint(
          closing_cents, base_cents)",
         &results.checkpoint.accounts,
         |out, (account, c)| {
-            out.field(p)?.field(account)?.field(c.statement_id)?.field(c.from)?.field(c.to)?;
+            out.field(p)?.field(account.as_str())?.field(c.statement_id)?.field(c.from)?.field(c.to)?;
             out.field(c.seq.file)?.field(c.seq.position)?.field(c.opening_cents)?.field(c.closing_cents)?;
             out.field(c.base_cents)?;
             Ok(())
@@ -107,7 +107,7 @@ async fn copy_checkpoint(
         "checkpoint_early (period, statement_id, account, cents)",
         &results.checkpoint.early,
         |out, (id, e)| {
-            out.field(p)?.field(*id)?.field(&e.account)?.field(e.cents)?;
+            out.field(p)?.field(*id)?.field(e.account.as_str())?.field(e.cents)?;
             Ok(())
         },
     )

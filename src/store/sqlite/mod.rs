@@ -190,7 +190,11 @@ impl Store for SqliteStore {
     }
 
     async fn roster(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-        period::roster(&self.conn()?, p)
+        period::roster(&self.conn()?, p, true)
+    }
+
+    async fn roster_without_names(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
+        period::roster(&self.conn()?, p, false)
     }
 
     async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {

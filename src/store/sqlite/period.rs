@@ -9,7 +9,7 @@ use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
-use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
+use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead, Text};
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
 use crate::store::PeriodResults;
 use anyhow::Context as _;
@@ -41,7 +41,7 @@ fn bad(what: &'static str) -> impl Fn(String) -> anyhow::Error {
     move |e| anyhow::anyhow!("Bad {what} in database: {e}")
 }
 
-pub(super) fn roster(conn: &Connection, p: Period) -> anyhow::Result<Vec<RosterMember>> {
+pub(super) fn roster(conn: &Connection, p: Period, names: bool) -> anyhow::Result<Vec<RosterMember>> {
     let mut stmt = conn.prepare_cached(
         "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
          FROM roster_rows WHERE roster_id = \
@@ -49,14 +49,17 @@ pub(super) fn roster(conn: &Connection, p: Period) -> anyhow::Result<Vec<RosterM
     )?;
     let mut rows = stmt.query(params![p.to_string()])?;
     let mut out = Vec::new();
+    let name = |r: &Row<'_>, i: usize| -> anyhow::Result<String> {
+        Ok(if names { text(r, i)?.to_owned() } else { String::new() })
+    };
     while let Some(r) = rows.next()? {
         out.push(RosterMember {
             dni: Dni::parse(text(r, 0)?).map_err(bad("roster row"))?,
-            nombres: r.get(1)?,
-            apellido_paterno: r.get(2)?,
-            apellido_materno: r.get(3)?,
+            nombres: name(r, 1)?,
+            apellido_paterno: name(r, 2)?,
+            apellido_materno: name(r, 3)?,
             ubigeo: Ubigeo::parse(text(r, 4)?).map_err(bad("roster row"))?,
-            distrito: r.get(5)?,
+            distrito: name(r, 5)?,
             grupo: Grupo::parse(text(r, 6)?).map_err(bad("roster row"))?,
             estado: Estado::parse(text(r, 7)?).map_err(bad("roster row"))?,
             cuenta: r.get(8)?,
@@ -104,11 +107,11 @@ pub(super) fn entries_between(
     while let Some(r) = rows.next()? {
         out.push(EntryRec {
             id: r.get(0)?,
-            account: r.get(1)?,
+            account: text(r, 1)?.into(),
             booking_date: day(r, 2)?,
             amount: from_cents(r.get(3)?),
             reversal: r.get(4)?,
-            referencia: r.get(5)?,
+            referencia: r.get_ref(5)?.as_str_or_null()?.map(Into::into),
             kind: EntryKind::from_code(text(r, 6)?),
             seq: Seq { file: r.get(7)?, position: r.get(8)? },
             statement_id: r.get(9)?,
@@ -123,7 +126,7 @@ const HEAD_COLUMNS: &str = "id, account, from_date, to_date, opening_cents, clos
 fn head(r: &Row<'_>) -> anyhow::Result<StatementHead> {
     Ok(StatementHead {
         id: r.get(0)?,
-        account: r.get(1)?,
+        account: text(r, 1)?.into(),
         from: day(r, 2)?,
         to: day(r, 3)?,
         opening: from_cents(r.get(4)?),
@@ -169,7 +172,7 @@ fn stored_checkpoint(conn: &Connection, period: &str) -> anyhow::Result<Checkpoi
     let mut rows = stmt.query(params![period])?;
     while let Some(r) = rows.next()? {
         checkpoint.accounts.insert(
-            r.get(0)?,
+            text(r, 0)?.into(),
             AccountCheckpoint {
                 statement_id: r.get(1)?,
                 from: day(r, 2)?,
@@ -185,7 +188,7 @@ fn stored_checkpoint(conn: &Connection, period: &str) -> anyhow::Result<Checkpoi
         conn.prepare_cached("SELECT statement_id, account, cents FROM checkpoint_early WHERE period = ?1")?;
     let mut rows = stmt.query(params![period])?;
     while let Some(r) = rows.next()? {
-        checkpoint.early.insert(r.get(0)?, EarlyEntries { account: r.get(1)?, cents: r.get(2)? });
+        checkpoint.early.insert(r.get(0)?, EarlyEntries { account: text(r, 1)?.into(), cents: r.get(2)? });
     }
     Ok(checkpoint)
 }
@@ -221,7 +224,7 @@ fn checkpoint_from_history(conn: &Connection, first: NaiveDate) -> anyhow::Resul
     )?;
     let mut rows = stmt.query(params![first_text])?;
     while let Some(r) = rows.next()? {
-        let (statement_id, account, cents): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(3)?);
+        let (statement_id, account, cents): (i64, Text, i64) = (r.get(0)?, text(r, 1)?.into(), r.get(3)?);
         if day(r, 2)? >= first {
             checkpoint.early.insert(statement_id, EarlyEntries { account, cents });
         } else if let Some(c) = checkpoint.accounts.get_mut(&account) {
@@ -306,7 +309,7 @@ pub(super) fn save_period(conn: &mut Connection, results: &PeriodResults<'_>) ->
             "INSERT INTO recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, \
              actual_cents, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for (ord, x) in (0i64..).zip(&r.exceptions) {
+        for (ord, x) in (0i64..).zip(results.exceptions) {
             insert.execute(params![
                 p,
                 ord,
@@ -361,10 +364,13 @@ fn save_checkpoint(tx: &rusqlite::Transaction<'_>, p: &str, checkpoint: &Checkpo
         "INSERT INTO checkpoint_accounts (period, account, statement_id, from_date, to_date, file_id, position, \
          opening_cents, closing_cents, base_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for (account, c) in &checkpoint.accounts {
+    // In key order: the rows append to the table's B-tree instead of landing at random.
+    let mut accounts: Vec<_> = checkpoint.accounts.iter().collect();
+    accounts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (account, c) in accounts {
         insert.execute(params![
             p,
-            account,
+            account.as_str(),
             c.statement_id,
             c.from.to_string(),
             c.to.to_string(),
@@ -379,7 +385,7 @@ fn save_checkpoint(tx: &rusqlite::Transaction<'_>, p: &str, checkpoint: &Checkpo
         "INSERT INTO checkpoint_early (period, statement_id, account, cents) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (statement_id, e) in &checkpoint.early {
-        insert.execute(params![p, statement_id, e.account, e.cents])?;
+        insert.execute(params![p, statement_id, e.account.as_str(), e.cents])?;
     }
     tx.execute("INSERT INTO checkpoints (period) VALUES (?1)", params![p])?;
     Ok(())
