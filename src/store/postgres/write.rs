@@ -55,6 +55,7 @@ impl FileWriter {
                 Self::Statements(StatementsWriter {
                     file_id,
                     grace_days,
+                    first_statement_id: next_statement_id,
                     next_statement_id,
                     next_entry_id,
                     statement_position: 0,
@@ -319,6 +320,9 @@ struct EntryRow {
 pub(super) struct StatementsWriter {
     file_id: i64,
     grace_days: u32,
+    /// This file's statements have ids from here to `next_statement_id - 1` (the overlap
+    /// check reads them by id range, not by scanning for the file).
+    first_statement_id: i64,
     next_statement_id: i64,
     next_entry_id: i64,
     statement_position: i64,
@@ -432,7 +436,8 @@ impl StatementsWriter {
 
     async fn finish(mut self, conn: &mut PgConnection) -> anyhow::Result<Stored> {
         self.flush(conn).await?;
-        let overlaps = overlapping_stored(conn, self.file_id).await?;
+        let overlaps =
+            overlapping_stored(conn, (self.first_statement_id, self.next_statement_id - 1)).await?;
         if !overlaps.is_empty() {
             return Ok(Stored::Rejected(overlaps));
         }
@@ -441,15 +446,16 @@ impl StatementsWriter {
 }
 
 /// Statements of this file that overlap a statement already stored for the same account.
-async fn overlapping_stored(conn: &mut PgConnection, file_id: i64) -> anyhow::Result<Vec<Problem>> {
+async fn overlapping_stored(conn: &mut PgConnection, ids: (i64, i64)) -> anyhow::Result<Vec<Problem>> {
     let rows = sqlx::query(
         "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
          FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
            AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
          JOIN files f ON f.id = o.file_id \
-         WHERE n.file_id = $1 ORDER BY n.position, o.from_date, o.file_id, o.position LIMIT 100",
+         WHERE n.id BETWEEN $1 AND $2 ORDER BY n.position, o.from_date, o.file_id, o.position LIMIT 100",
     )
-    .bind(file_id)
+    .bind(ids.0)
+    .bind(ids.1)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

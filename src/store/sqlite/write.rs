@@ -97,15 +97,19 @@ impl FileWriter {
                 position: 0,
                 problems: Vec::new(),
             }),
-            "statements" => Self::Statements(StatementsWriter {
-                file_id,
-                grace_days,
-                next_statement_id: next_id(tx, "statements")?,
-                next_entry_id: next_id(tx, "entries")?,
-                statement_position: 0,
-                entry_position: 0,
-                earliest: None,
-            }),
+            "statements" => {
+                let first_statement_id = next_id(tx, "statements")?;
+                Self::Statements(StatementsWriter {
+                    file_id,
+                    grace_days,
+                    first_statement_id,
+                    next_statement_id: first_statement_id,
+                    next_entry_id: next_id(tx, "entries")?,
+                    statement_position: 0,
+                    entry_position: 0,
+                    earliest: None,
+                })
+            }
             _ => Self::Nothing,
         })
     }
@@ -301,6 +305,9 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
 struct StatementsWriter {
     file_id: i64,
     grace_days: u32,
+    /// This file's statements have ids from here to `next_statement_id - 1` (the overlap
+    /// check reads them by id range, not by scanning for the file).
+    first_statement_id: i64,
     next_statement_id: i64,
     next_entry_id: i64,
     statement_position: i64,
@@ -356,7 +363,7 @@ impl StatementsWriter {
     }
 
     fn finish(self, tx: &Transaction<'_>) -> anyhow::Result<Stored> {
-        let overlaps = overlapping_stored(tx, self.file_id)?;
+        let overlaps = overlapping_stored(tx, (self.first_statement_id, self.next_statement_id - 1))?;
         if !overlaps.is_empty() {
             return Ok(Stored::Rejected(overlaps));
         }
@@ -365,16 +372,16 @@ impl StatementsWriter {
 }
 
 /// Statements of this file that overlap a statement already stored for the same account.
-fn overlapping_stored(tx: &Transaction<'_>, file_id: i64) -> anyhow::Result<Vec<Problem>> {
+fn overlapping_stored(tx: &Transaction<'_>, ids: (i64, i64)) -> anyhow::Result<Vec<Problem>> {
     let mut stmt = tx.prepare(
         "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
          FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
            AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
          JOIN files f ON f.id = o.file_id \
-         WHERE n.file_id = ?1 ORDER BY n.position LIMIT 100",
+         WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.position LIMIT 100",
     )?;
     let problems = stmt
-        .query_map(params![file_id], |r| {
+        .query_map(params![ids.0, ids.1], |r| {
             Ok(Problem::in_file(
                 "account",
                 format!(
