@@ -7,10 +7,10 @@
 use crate::domain::money::format_dp;
 use crate::domain::{Estado, Period};
 use crate::reconcile::PeriodReconciliation;
+use crate::records::HashMap;
 use crate::records::{EntryRec, InstructionRec, RosterMember};
 use crate::savings::AccountMonth;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
 
 /// The scopes, in output order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,32 +70,36 @@ pub struct IndicatorInputs<'a> {
 }
 
 pub fn compute(inputs: &IndicatorInputs<'_>) -> Vec<IndicatorRow> {
-    let mut scopes: BTreeMap<(Scope, String), Totals> = BTreeMap::new();
-    let mut keys_of_dni: HashMap<&str, Vec<(Scope, String)>> = HashMap::new();
+    // Each scope gets a slot once; a woman's four scopes are four slot numbers.
+    let mut slots: HashMap<(Scope, &str), usize> = HashMap::default();
+    let mut scopes: Vec<((Scope, &str), Totals)> = Vec::new();
+    let mut slots_of_dni: HashMap<&str, [usize; 4]> =
+        HashMap::with_capacity_and_hasher(inputs.roster.len(), Default::default());
     for member in inputs.roster {
-        let keys = vec![
-            (Scope::Program, "ALL".to_owned()),
-            (Scope::Group, member.grupo.as_str().to_owned()),
-            (Scope::Region, member.ubigeo.region().to_owned()),
-            (Scope::District, member.ubigeo.to_string()),
+        let keys = [
+            (Scope::Program, "ALL"),
+            (Scope::Group, member.grupo.as_str()),
+            (Scope::Region, member.ubigeo.region()),
+            (Scope::District, member.ubigeo.as_str()),
         ];
-        for key in &keys {
-            scopes.entry(key.clone()).or_default();
-        }
+        let of = keys.map(|key| {
+            *slots.entry(key).or_insert_with(|| {
+                scopes.push((key, Totals::default()));
+                scopes.len() - 1
+            })
+        });
         if member.estado == Estado::Activo {
-            for key in &keys {
-                let t = scopes.entry(key.clone()).or_default();
+            for slot in of {
+                let t = &mut scopes[slot].1;
                 t.population += 1;
                 t.monto_sum += member.monto;
             }
-            keys_of_dni.insert(member.dni.as_str(), keys);
+            slots_of_dni.insert(member.dni.as_str(), of);
         }
     }
     let mut each = |dni: &str, f: &mut dyn FnMut(&mut Totals)| {
-        for key in keys_of_dni.get(dni).into_iter().flatten() {
-            if let Some(t) = scopes.get_mut(key) {
-                f(t);
-            }
+        for slot in slots_of_dni.get(dni).into_iter().flatten() {
+            f(&mut scopes[*slot].1);
         }
     };
     let credited: HashMap<i64, i64> =
@@ -120,7 +124,12 @@ pub fn compute(inputs: &IndicatorInputs<'_>) -> Vec<IndicatorRow> {
             t.withdrew_all += u64::from(b.min < Decimal::ONE);
         });
     }
-    scopes.into_iter().flat_map(|((scope, id), totals)| rows(inputs.period, scope, id, totals)).collect()
+    // Output order: scope, then scope id.
+    scopes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    scopes
+        .into_iter()
+        .flat_map(|((scope, id), totals)| rows(inputs.period, scope, id.to_owned(), totals))
+        .collect()
 }
 
 fn rows(period: Period, scope: Scope, scope_id: String, mut t: Totals) -> Vec<IndicatorRow> {

@@ -7,12 +7,12 @@ use super::Job;
 use crate::domain::Period;
 use crate::indicators::{self, IndicatorInputs};
 use crate::reconcile::{self, PeriodInputs};
+use crate::records::{HashMap, HashSet};
 use crate::report::period_files::{prepare_period, sort_account_months, PeriodOutputs};
 use crate::report::{prepare_reports, Prepared};
 use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
 use crate::store::{PeriodReport, PeriodResults, Store, StoredIndicator};
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -61,16 +61,25 @@ impl<S: Store> Job<'_, S> {
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
         }
+        let read = |what: &str, rows: usize| {
+            tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
+        };
+        read("roster", roster.len());
         let instructions = self.store.instructions(period).await?;
+        read("instructions", instructions.len());
         let window_entries = self
             .store
             .entries_between(period.first_day(), period.window_end(self.settings.grace_days))
             .await?;
+        read("entries", window_entries.len());
         let heads = self.store.statements_starting(period).await?;
+        read("statements", heads.len());
         let previous = self.store.checkpoint_before(period).await?;
+        read("checkpoint", previous.accounts.len());
         let timeline = PeriodTimeline::new(period, &previous, &heads, &window_entries);
         let gap_candidates = timeline.gap_candidates();
         let mut ledger = self.store.ledger_before(period).await?;
+        read("ledger", ledger.consumed_credits.len());
         let inputs = PeriodInputs {
             period,
             roster: &roster,

@@ -4,8 +4,8 @@ use super::matching::Outcome;
 use super::{Ledger, PeriodInputs};
 use crate::domain::{Estado, Period};
 use crate::records::{EntryRec, InstructionRec, RosterMember, Seq};
+use crate::records::{HashMap, HashSet};
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
 
 /// The eleven exception categories, in alphabetical (output) order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -186,7 +186,7 @@ fn instruction_findings(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut C
         outcome.matches.iter().map(|m| (m.instruction_id, m)).collect();
     let mut instructions: Vec<&InstructionRec> = inputs.instructions.iter().collect();
     instructions.sort_by_key(|i| i.seq);
-    let mut seen_dni: HashSet<&str> = HashSet::new();
+    let mut seen_dni: HashSet<&str> = HashSet::default();
     for instruction in instructions {
         let member = cx.roster_by_dni.get(instruction.dni.as_str()).copied();
         let matched = match_of.get(&instruction.id).copied();

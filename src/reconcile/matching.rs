@@ -2,7 +2,7 @@
 
 use super::{DuplicateCredit, Ledger, Match, PeriodInputs};
 use crate::records::EntryRec;
-use std::collections::{HashMap, HashSet};
+use crate::records::{HashMap, HashSet};
 
 /// Matches and duplicates of one period, before exceptions are derived.
 pub(super) struct Outcome {
@@ -25,7 +25,7 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
     credits.sort_by_key(|e| e.order_key());
 
     // Pass 1: by referencia, on the instruction's account.
-    let mut by_reference: HashMap<(&str, &str), Vec<&EntryRec>> = HashMap::new();
+    let mut by_reference: HashMap<(&str, &str), Vec<&EntryRec>> = HashMap::default();
     for credit in &credits {
         if let Some(r) = &credit.referencia {
             by_reference.entry((credit.account.as_str(), r.as_str())).or_default().push(credit);
@@ -33,7 +33,7 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
     }
     let mut matches = Vec::new();
     let mut duplicates = Vec::new();
-    let mut taken: HashSet<i64> = HashSet::new();
+    let mut taken: HashSet<i64> = HashSet::default();
     let mut instructions: Vec<_> = inputs.instructions.iter().collect();
     instructions.sort_by_key(|i| i.seq);
     let mut unmatched = Vec::new();
@@ -62,7 +62,7 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
     // Pass 2: by amount, in referencia order, credits without referencia booked within M.
     unmatched.sort_by(|a, b| a.referencia.cmp(&b.referencia).then(a.seq.cmp(&b.seq)));
     // Credits without referencia per account, in order: each instruction scans only its account.
-    let mut unreferenced: HashMap<&str, Vec<&EntryRec>> = HashMap::new();
+    let mut unreferenced: HashMap<&str, Vec<&EntryRec>> = HashMap::default();
     for credit in credits.iter().filter(|c| c.referencia.is_none() && c.booking_date <= last) {
         unreferenced.entry(credit.account.as_str()).or_default().push(credit);
     }
@@ -110,14 +110,14 @@ fn apply_reversals(
     // scan of that account's few credits only.
     let credit_of = |id: i64| entries.get(&id).copied();
     let account_of = |id: i64| credit_of(id).map_or("", |c| c.account.as_str());
-    let mut match_order: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut match_order: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, m) in matches.iter().enumerate() {
         match_order.entry(account_of(m.entry_id)).or_default().push(i);
     }
     for list in match_order.values_mut() {
         list.sort_by_key(|&i| credit_of(matches[i].entry_id).map(EntryRec::order_key));
     }
-    let mut duplicate_order: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut duplicate_order: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, d) in duplicates.iter().enumerate() {
         duplicate_order.entry(account_of(d.entry_id)).or_default().push(i);
     }

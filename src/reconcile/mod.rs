@@ -12,8 +12,8 @@ mod matching;
 pub use exceptions::{Category, ExceptionRow};
 
 use crate::domain::Period;
+use crate::records::HashSet;
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
-use std::collections::HashSet;
 
 /// What earlier periods consumed: credits matched or counted as duplicates, and reversals used.
 #[derive(Clone, Debug, Default)]

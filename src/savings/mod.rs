@@ -10,10 +10,10 @@ pub mod timeline;
 
 use crate::domain::{Grupo, Period};
 use crate::formats::EntryKind;
+use crate::records::HashSet;
 use crate::records::{EntryRec, RosterMember, StatementHead};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 
 /// Saver rule settings (`saver.*`).
 #[derive(Clone, Debug)]

@@ -13,10 +13,10 @@
 use super::{AccountHistory, Movement};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::Period;
+use crate::records::HashMap;
 use crate::records::{EntryRec, Seq, StatementHead, Text};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// One account's timeline at the end of a month.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,14 +86,14 @@ impl<'a> PeriodTimeline<'a> {
         window: &'a [EntryRec],
     ) -> Self {
         let (first, last) = (period.first_day(), period.last_day());
-        let mut by_account: HashMap<&str, Vec<&StatementHead>> = HashMap::new();
+        let mut by_account: HashMap<&str, Vec<&StatementHead>> = HashMap::default();
         for head in heads {
             by_account.entry(head.account.as_str()).or_default().push(head);
         }
         for list in by_account.values_mut() {
             list.sort_by_key(|h| (h.from, h.seq));
         }
-        let mut movements: HashMap<&str, Vec<&EntryRec>> = HashMap::new();
+        let mut movements: HashMap<&str, Vec<&EntryRec>> = HashMap::default();
         let mut early = Vec::new();
         for entry in window.iter().filter(|e| e.booking_date >= first && e.booking_date <= last) {
             let starts_in_period = entry.statement_from >= first && entry.statement_from <= last;
@@ -138,17 +138,15 @@ impl<'a> PeriodTimeline<'a> {
     /// The statements starting in the period, each with the closing of the account's previous
     /// statement in coverage order (if any), in coverage order.
     pub fn gap_candidates(&self) -> Vec<(StatementHead, Option<Decimal>)> {
-        let mut previous_closing: HashMap<&str, Decimal> = HashMap::new();
-        let mut by_account_order: Vec<&StatementHead> = self.ordered_heads.iter().collect();
-        by_account_order
-            .sort_by(|a, b| (a.account.as_str(), a.from, a.seq).cmp(&(b.account.as_str(), b.from, b.seq)));
-        let mut previous_of: HashMap<i64, Option<Decimal>> = HashMap::new();
-        for head in by_account_order {
-            let before = previous_closing.get(head.account.as_str()).copied().or_else(|| {
-                self.previous.accounts.get(head.account.as_str()).map(|c| from_cents(c.closing_cents))
-            });
-            previous_of.insert(head.id, before);
-            previous_closing.insert(head.account.as_str(), head.closing);
+        // Per account, its heads are already in coverage order.
+        let mut previous_of: HashMap<i64, Option<Decimal>> =
+            HashMap::with_capacity_and_hasher(self.ordered_heads.len(), Default::default());
+        for (account, heads) in &self.heads {
+            let mut before = self.previous.accounts.get(*account).map(|c| from_cents(c.closing_cents));
+            for head in heads {
+                previous_of.insert(head.id, before);
+                before = Some(head.closing);
+            }
         }
         self.ordered_heads.iter().map(|h| (h.clone(), previous_of.get(&h.id).copied().flatten())).collect()
     }
@@ -164,7 +162,10 @@ impl<'a> PeriodTimeline<'a> {
                 .map(|e| to_cents(e.amount))
                 .sum()
         };
-        let mut accounts = HashMap::with_capacity(self.previous.accounts.len().max(self.heads.len()));
+        let mut accounts = HashMap::with_capacity_and_hasher(
+            self.previous.accounts.len().max(self.heads.len()),
+            Default::default(),
+        );
         for (account, c) in &self.previous.accounts {
             if !self.heads.contains_key(account.as_str()) {
                 let mut c = c.clone();

@@ -7,10 +7,10 @@
 use super::*;
 use crate::domain::{Dni, Estado, Grupo, Ubigeo};
 use crate::formats::EntryKind;
+use crate::records::HashSet;
 use crate::records::RosterMember;
 use crate::savings::{account_month, AccountHistory, Movement, SaverRule};
 use chrono::Days;
-use std::collections::HashSet;
 
 /// A small deterministic generator (no dependency, same sequence everywhere).
 struct Lcg(u64);

@@ -219,7 +219,8 @@ fn checkpoint_from_history(conn: &Connection, first: NaiveDate) -> anyhow::Resul
         );
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents) FROM entries e \
+        // By booking date (the history before M), never a scan of every entry in statement order.
+        "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents) FROM entries e INDEXED BY entries_by_date \
          JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < ?1 GROUP BY e.statement_id",
     )?;
     let mut rows = stmt.query(params![first_text])?;
@@ -240,7 +241,9 @@ pub(super) fn ledger_before(conn: &Connection, p: Period) -> anyhow::Result<Ledg
     let (period, first) = (p.to_string(), p.first_day().to_string());
     let mut ledger = Ledger::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT m.entry_id, m.returned_by FROM recon_matches m JOIN entries e ON e.id = m.entry_id \
+        // CROSS JOIN keeps the earlier periods' matches as the outer loop: led by the entries'
+        // booking dates instead, SQLite would probe every entry of the window.
+        "SELECT m.entry_id, m.returned_by FROM recon_matches m CROSS JOIN entries e ON e.id = m.entry_id \
          WHERE m.period < ?1 AND e.booking_date >= ?2",
     )?;
     let mut rows = stmt.query(params![period, first])?;
@@ -251,7 +254,7 @@ pub(super) fn ledger_before(conn: &Connection, p: Period) -> anyhow::Result<Ledg
         ledger.used_reversals.extend(r.get::<_, Option<i64>>(1)?);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT d.entry_id, d.offset_by FROM recon_duplicates d JOIN entries e ON e.id = d.entry_id \
+        "SELECT d.entry_id, d.offset_by FROM recon_duplicates d CROSS JOIN entries e ON e.id = d.entry_id \
          WHERE d.period < ?1 AND e.booking_date >= ?2",
     )?;
     let mut rows = stmt.query(params![period, first])?;

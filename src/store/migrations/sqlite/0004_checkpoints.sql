@@ -27,3 +27,6 @@ CREATE TABLE checkpoint_early (
     cents         INTEGER NOT NULL,
     PRIMARY KEY (period, statement_id)
 );
+
+-- The recompute reads a roster in file order: in index order, without sorting 700,000 rows.
+CREATE INDEX roster_rows_by_position ON roster_rows (roster_id, position);
