@@ -135,19 +135,13 @@ pub fn sort_account_months(rows: &mut [AccountMonth]) {
     rows.sort_unstable_by(|a, b| (&a.dni, &a.cuenta).cmp(&(&b.dni, &b.cuenta)));
 }
 
-/// The four files of one period, written atomically under `<output>/<M>/`.
+/// The four files of one period under `<output>/<M>/`.
 pub struct PeriodOutputs<'a> {
     pub period: Period,
     pub exceptions: &'a [ExceptionRow],
     /// Sorted by [`sort_account_months`].
     pub account_months: &'a [AccountMonth],
     pub indicators: &'a [IndicatorRow],
-}
-
-pub fn write_period(output: &Path, o: &PeriodOutputs<'_>) -> io::Result<()> {
-    let mut prepared = Prepared::default();
-    prepare_period(&mut prepared, output, o)?;
-    prepared.persist()
 }
 
 /// The four files, under temporary names until `prepared` is persisted.
