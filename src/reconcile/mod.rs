@@ -52,7 +52,7 @@ pub struct PeriodInputs<'a> {
     /// window end, any order.
     pub window_entries: &'a [EntryRec],
     /// Statements whose first day is in M, each with the closing of the account's previous
-    /// statement in coverage order (if any).
+    /// statement in coverage order (if any): at least every one whose opening differs from it.
     pub gap_candidates: &'a [(StatementHead, Option<rust_decimal::Decimal>)],
     pub grace_days: u32,
 }

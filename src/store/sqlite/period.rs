@@ -281,6 +281,10 @@ pub(super) fn ledger_before(conn: &Connection, p: Period) -> anyhow::Result<Ledg
 pub(super) fn save_period(conn: &mut Connection, results: &PeriodResults<'_>) -> anyhow::Result<()> {
     let p = results.period.to_string();
     let oldest_kept = results.period.previous().previous().to_string();
+    // Replacing a national month rewrites millions of index entries at random places: a page
+    // cache that holds those indexes (256 MB, taken when the period's facts are already freed)
+    // keeps it from re-reading pages.
+    conn.pragma_update(None, "cache_size", -262_144)?;
     let tx = conn.transaction()?;
     for table in ["recon_matches", "recon_duplicates"] {
         tx.execute(&format!("DELETE FROM {table} WHERE period >= ?1"), params![p])?;
