@@ -33,13 +33,11 @@ const REPEATABLE: &[&str] = &["Stmt", "Bal", "Ntry", "NtryDtls", "TxDtls"];
 
 /// Parses a whole camt.053 file held in memory; see the module documentation.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let mut collector = Collector::default();
-    let outcome = parse_reader(bytes, options, &mut collector);
-    let content = match collector.into_content(&outcome.format) {
-        Content::Statements(statements) if statements.is_empty() => Content::Nothing,
-        content => content,
-    };
-    ParsedFile { format: outcome.format, content, problems: outcome.problems }
+    let mut parsed = Collector::collect(|sink| parse_reader(bytes, options, sink));
+    if matches!(&parsed.content, Content::Statements(statements) if statements.is_empty()) {
+        parsed.content = Content::Nothing;
+    }
+    parsed
 }
 
 /// Streams a camt.053 file from raw bytes (any encoding its BOM / XML declaration names).

@@ -97,13 +97,7 @@ pub fn parse_reader<R: Read>(
 /// Parses a whole file held in memory (`inspect`, tests): [`parse_reader`] into a
 /// [`Collector`].
 pub fn parse_any(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let mut collector = Collector::default();
-    let outcome = parse_reader(bytes, TextEncoding::of(bytes), options, &mut collector);
-    ParsedFile {
-        content: collector.into_content(&outcome.format),
-        format: outcome.format,
-        problems: outcome.problems,
-    }
+    Collector::collect(|sink| parse_reader(bytes, TextEncoding::of(bytes), options, sink))
 }
 
 fn trim_ascii_start(bytes: &[u8]) -> &[u8] {

@@ -41,13 +41,11 @@ const GROUP_HEADER: &str = "/Document/CstmrCdtTrfInitn/GrpHdr";
 
 /// Parses a whole pain.001 file held in memory; see the module documentation.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> ParsedFile {
-    let mut collector = Collector::default();
-    let outcome = parse_reader(bytes, options, &mut collector);
-    let content = match collector.into_content(&outcome.format) {
-        Content::Payments(batches) if batches.is_empty() => Content::Nothing,
-        content => content,
-    };
-    ParsedFile { format: outcome.format, content, problems: outcome.problems }
+    let mut parsed = Collector::collect(|sink| parse_reader(bytes, options, sink));
+    if matches!(&parsed.content, Content::Payments(batches) if batches.is_empty()) {
+        parsed.content = Content::Nothing;
+    }
+    parsed
 }
 
 /// Streams a pain.001 file from raw bytes (any encoding its BOM / XML declaration names).

@@ -61,13 +61,7 @@ const DISTANCIA_KM: usize = column(&COLUMNS, "distancia_km");
 
 /// Parses and validates a roster CSV; every problem is reported, not just the first.
 pub fn parse(text: &str, options: &ParseOptions) -> ParsedFile {
-    let mut collector = Collector::default();
-    let outcome = parse_reader(text.as_bytes(), options, &mut collector);
-    ParsedFile {
-        content: collector.into_content(&outcome.format),
-        format: outcome.format,
-        problems: outcome.problems,
-    }
+    Collector::collect(|sink| parse_reader(text.as_bytes(), options, sink))
 }
 
 /// Streams a file whose text is already UTF-8 (see `encoding::decoding_reader`): each whole

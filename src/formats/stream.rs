@@ -9,7 +9,7 @@
 //! at the end: a file with any problem is rolled back and quarantined whole, so a parser keeps
 //! reading after a problem to report every one.
 
-use super::{Batch, Content, Format, Instruction, Problem, Roster, RosterRow, Statement};
+use super::{Batch, Content, Format, Instruction, ParsedFile, Problem, Roster, RosterRow, Statement};
 use crate::domain::Period;
 use std::collections::HashMap;
 
@@ -121,6 +121,18 @@ impl Sink for Collector {
 }
 
 impl Collector {
+    /// Runs a streaming parse into a fresh collector: the whole file as one [`ParsedFile`]
+    /// (what `inspect`, the tests and each format's `parse` return).
+    pub fn collect(parse: impl FnOnce(&mut dyn Sink) -> Outcome) -> ParsedFile {
+        let mut collector = Self::default();
+        let outcome = parse(&mut collector);
+        ParsedFile {
+            content: collector.into_content(&outcome.format),
+            format: outcome.format,
+            problems: outcome.problems,
+        }
+    }
+
     /// The content of a file of `format` from the records collected. A roster's period is the
     /// one the parser told, else the `periodo` of its first row (the parser reports rows of
     /// another period as problems).

@@ -33,13 +33,7 @@ use super::Content;
 
 /// Parses an MT940 file: every statement it states and every problem found.
 pub fn parse(text: &str, options: &ParseOptions) -> ParsedFile {
-    let mut collector = Collector::default();
-    let outcome = parse_reader(text.as_bytes(), options, &mut collector);
-    ParsedFile {
-        content: collector.into_content(&outcome.format),
-        format: outcome.format,
-        problems: outcome.problems,
-    }
+    Collector::collect(|sink| parse_reader(text.as_bytes(), options, sink))
 }
 
 /// Streams a file whose text is already UTF-8 (see `encoding::decoding_reader`), one line at
