@@ -13,6 +13,7 @@ use crate::formats::{Format, Instruction, Problem};
 use chrono::{Days, NaiveDate};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -189,6 +190,38 @@ impl ContentHash {
     pub fn hex(&self) -> String {
         self.limbs.iter().map(|l| format!("{l:016x}")).rev().collect()
     }
+}
+
+/// A statement of the file that overlaps a stored one of the same account (either backend).
+pub fn overlap_problem(
+    account: &str,
+    from: &dyn Display,
+    to: &dyn Display,
+    stored: (&dyn Display, &dyn Display),
+    file: &str,
+) -> Problem {
+    Problem::in_file(
+        "account",
+        format!(
+            "statement of account {account} from {from} to {to} overlaps the stored statement from {} to {} (file {file})",
+            stored.0, stored.1
+        ),
+    )
+}
+
+/// An instruction whose `referencia` another file's lote already uses (`lote`: which one, when
+/// the database could tell).
+pub fn reused_referencia_problem(instruction: &Instruction, lote: Option<&str>) -> Problem {
+    Problem::in_file(
+        "referencia",
+        match lote {
+            Some(lote) => format!(
+                "referencia {} of lote {} is already used by lote {lote}",
+                instruction.referencia, instruction.lote
+            ),
+            None => "a referencia is already used by a stored instruction".to_owned(),
+        },
+    )
 }
 
 /// The content hash a new lote's row holds until the end of its file, when its instructions

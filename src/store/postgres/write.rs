@@ -9,7 +9,9 @@ use crate::domain::money::to_cents;
 use crate::domain::Period;
 use crate::formats::stream::Record;
 use crate::formats::{Entry, Format, Instruction, Problem, RosterRow, Statement};
-use crate::store::writing::{earlier, touched_period, LoteState, Lotes, PENDING_HASH};
+use crate::store::writing::{
+    earlier, overlap_problem, reused_referencia_problem, touched_period, LoteState, Lotes, PENDING_HASH,
+};
 use crate::store::Stored;
 use chrono::NaiveDate;
 use sqlx::{Acquire as _, PgConnection, Row};
@@ -282,17 +284,10 @@ async fn reused_references(
     .collect();
     let mut problems: Vec<Problem> = chunk
         .iter()
-        .filter_map(|(i, _)| {
-            used.get(&i.referencia).map(|lote| {
-                Problem::in_file(
-                    "referencia",
-                    format!("referencia {} of lote {} is already used by lote {lote}", i.referencia, i.lote),
-                )
-            })
-        })
+        .filter_map(|(i, _)| used.get(&i.referencia).map(|lote| reused_referencia_problem(i, Some(lote))))
         .collect();
-    if problems.is_empty() {
-        problems.push(Problem::in_file("referencia", "a referencia is already used by a stored instruction"));
+    if let (true, Some((first, _))) = (problems.is_empty(), chunk.first()) {
+        problems.push(reused_referencia_problem(first, None));
     }
     Ok(problems)
 }
@@ -460,18 +455,10 @@ async fn overlapping_stored(conn: &mut PgConnection, ids: (i64, i64)) -> anyhow:
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(Problem::in_file(
-                "account",
-                format!(
-                    "statement of account {} from {} to {} overlaps the stored statement from {} to {} (file {})",
-                    r.try_get::<String, _>(0)?,
-                    r.try_get::<NaiveDate, _>(1)?,
-                    r.try_get::<NaiveDate, _>(2)?,
-                    r.try_get::<NaiveDate, _>(3)?,
-                    r.try_get::<NaiveDate, _>(4)?,
-                    r.try_get::<String, _>(5)?
-                ),
-            ))
+            let day = |i| r.try_get::<NaiveDate, _>(i);
+            let (from, to, stored_from, stored_to) = (day(1)?, day(2)?, day(3)?, day(4)?);
+            let (account, file) = (r.try_get::<String, _>(0)?, r.try_get::<String, _>(5)?);
+            Ok(overlap_problem(&account, &from, &to, (&stored_from, &stored_to), &file))
         })
         .collect()
 }

@@ -11,7 +11,8 @@ use crate::domain::Period;
 use crate::formats::stream::Record;
 use crate::formats::{Format, Instruction, Problem, RosterRow, Statement};
 use crate::store::writing::{
-    earlier, record_rows, touched_period, FileStream, LoteState, Lotes, Message, PENDING_HASH,
+    earlier, overlap_problem, record_rows, reused_referencia_problem, touched_period, FileStream, LoteState,
+    Lotes, Message, PENDING_HASH,
 };
 use crate::store::{FileMeta, Stored, StreamedFile};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
@@ -257,18 +258,7 @@ impl PaymentsWriter {
                         |r| r.get(0),
                     )
                     .optional()?;
-                self.problems.push(Problem::in_file(
-                    "referencia",
-                    match other {
-                        Some(lote) => {
-                            format!(
-                                "referencia {} of lote {} is already used by lote {lote}",
-                                i.referencia, i.lote
-                            )
-                        }
-                        None => "a referencia is already used by a stored instruction".to_owned(),
-                    },
-                ));
+                self.problems.push(reused_referencia_problem(i, other.as_deref()));
                 Ok(())
             }
             Err(error) => Err(error.into()),
@@ -382,18 +372,9 @@ fn overlapping_stored(tx: &Transaction<'_>, ids: (i64, i64)) -> anyhow::Result<V
     )?;
     let problems = stmt
         .query_map(params![ids.0, ids.1], |r| {
-            Ok(Problem::in_file(
-                "account",
-                format!(
-                    "statement of account {} from {} to {} overlaps the stored statement from {} to {} (file {})",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?
-                ),
-            ))
+            let text = |i| r.get::<_, String>(i);
+            let (from, to, stored_from, stored_to) = (text(1)?, text(2)?, text(3)?, text(4)?);
+            Ok(overlap_problem(&text(0)?, &from, &to, (&stored_from, &stored_to), &text(5)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(problems)
