@@ -28,27 +28,36 @@ pub struct Seq {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterMember {
     pub dni: Dni,
+    /// Names and district name: read only for the raffle lists (`None` when the recompute
+    /// reads the roster: no decision uses them, and at national scale they would be tens of
+    /// megabytes of empty fields).
+    pub names: Option<Box<MemberNames>>,
+    pub ubigeo: Ubigeo,
+    pub grupo: Grupo,
+    pub estado: Estado,
+    /// The CCI as text (inline: a period holds one per woman).
+    pub cuenta: Text,
+    pub monto: Decimal,
+}
+
+/// A roster member's names and district name, as the roster file gave them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberNames {
     pub nombres: String,
     pub apellido_paterno: String,
     pub apellido_materno: String,
-    pub ubigeo: Ubigeo,
     pub distrito: String,
-    pub grupo: Grupo,
-    pub estado: Estado,
-    /// The CCI as text.
-    pub cuenta: String,
-    pub monto: Decimal,
 }
 
 /// A stored payment instruction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstructionRec {
     pub id: i64,
-    pub lote: String,
+    pub lote: Text,
     pub dni: Dni,
-    pub cuenta: String,
+    pub cuenta: Text,
     pub monto: Decimal,
-    pub referencia: String,
+    pub referencia: Text,
     pub seq: Seq,
 }
 

@@ -70,66 +70,105 @@ pub struct IndicatorInputs<'a> {
 }
 
 pub fn compute(inputs: &IndicatorInputs<'_>) -> Vec<IndicatorRow> {
-    // Each scope gets a slot once; a woman's four scopes are four slot numbers.
-    let mut slots: HashMap<(Scope, &str), usize> = HashMap::default();
-    let mut scopes: Vec<((Scope, &str), Totals)> = Vec::new();
-    let mut slots_of_dni: HashMap<&str, [usize; 4]> =
-        HashMap::with_capacity_and_hasher(inputs.roster.len(), Default::default());
-    for member in inputs.roster {
-        let keys = [
-            (Scope::Program, "ALL"),
-            (Scope::Group, member.grupo.as_str()),
-            (Scope::Region, member.ubigeo.region()),
-            (Scope::District, member.ubigeo.as_str()),
-        ];
-        let of = keys.map(|key| {
-            *slots.entry(key).or_insert_with(|| {
-                scopes.push((key, Totals::default()));
-                scopes.len() - 1
-            })
-        });
-        if member.estado == Estado::Activo {
-            for slot in of {
-                let t = &mut scopes[slot].1;
-                t.population += 1;
-                t.monto_sum += member.monto;
+    let mut tally = Tally::of_roster(inputs.period, inputs.roster);
+    tally.add_payments(inputs.instructions, inputs.reconciliation, inputs.credits);
+    tally.add_account_months(inputs.account_months);
+    tally.rows()
+}
+
+/// The indicators' totals as they are added up, in the order the recompute has its facts: the
+/// roster, then the payments (after which the instructions can be freed), then the
+/// account-months. [`compute`] is the three at once.
+pub struct Tally<'a> {
+    period: Period,
+    scopes: Vec<((Scope, &'a str), Totals)>,
+    /// Each scope gets a slot once; an active woman's four scopes are four slot numbers
+    /// (`u32`: one entry per woman, 700,000 of them at national scale).
+    slots_of_dni: HashMap<&'a str, [u32; 4]>,
+}
+
+impl<'a> Tally<'a> {
+    pub fn of_roster(period: Period, roster: &'a [RosterMember]) -> Self {
+        let mut slots: HashMap<(Scope, &str), u32> = HashMap::default();
+        let mut scopes: Vec<((Scope, &str), Totals)> = Vec::new();
+        let mut slots_of_dni: HashMap<&str, [u32; 4]> =
+            HashMap::with_capacity_and_hasher(roster.len(), Default::default());
+        for member in roster {
+            let keys = [
+                (Scope::Program, "ALL"),
+                (Scope::Group, member.grupo.as_str()),
+                (Scope::Region, member.ubigeo.region()),
+                (Scope::District, member.ubigeo.as_str()),
+            ];
+            let of = keys.map(|key| {
+                *slots.entry(key).or_insert_with(|| {
+                    scopes.push((key, Totals::default()));
+                    u32::try_from(scopes.len() - 1).expect("fewer than 2³² scopes: four per district")
+                })
+            });
+            if member.estado == Estado::Activo {
+                for slot in of {
+                    let t = &mut scopes[slot as usize].1;
+                    t.population += 1;
+                    t.monto_sum += member.monto;
+                }
+                slots_of_dni.insert(member.dni.as_str(), of);
             }
-            slots_of_dni.insert(member.dni.as_str(), of);
+        }
+        Self { period, scopes, slots_of_dni }
+    }
+
+    fn each(&mut self, dni: &str, mut f: impl FnMut(&mut Totals)) {
+        for slot in self.slots_of_dni.get(dni).into_iter().flatten() {
+            f(&mut self.scopes[*slot as usize].1);
         }
     }
-    let mut each = |dni: &str, f: &mut dyn FnMut(&mut Totals)| {
-        for slot in slots_of_dni.get(dni).into_iter().flatten() {
-            f(&mut scopes[*slot].1);
+
+    /// The instructed and credited counts and amounts. `credits`: the matched credits (by id)
+    /// of the period's matches.
+    pub fn add_payments(
+        &mut self,
+        instructions: &[InstructionRec],
+        reconciliation: &PeriodReconciliation,
+        credits: &HashMap<i64, &EntryRec>,
+    ) {
+        let credited: HashMap<i64, i64> =
+            reconciliation.credited().map(|m| (m.instruction_id, m.entry_id)).collect();
+        for instruction in instructions {
+            let credit = credited.get(&instruction.id).and_then(|e| credits.get(e)).map(|c| c.amount);
+            self.each(instruction.dni.as_str(), |t| {
+                t.instructed_count += 1;
+                t.instructed_amount += instruction.monto;
+                if let Some(amount) = credit {
+                    t.credited_count += 1;
+                    t.credited_amount += amount;
+                }
+            });
         }
-    };
-    let credited: HashMap<i64, i64> =
-        inputs.reconciliation.credited().map(|m| (m.instruction_id, m.entry_id)).collect();
-    for instruction in inputs.instructions {
-        let credit = credited.get(&instruction.id).and_then(|e| inputs.credits.get(e)).map(|c| c.amount);
-        each(instruction.dni.as_str(), &mut |t| {
-            t.instructed_count += 1;
-            t.instructed_amount += instruction.monto;
-            if let Some(amount) = credit {
-                t.credited_count += 1;
-                t.credited_amount += amount;
-            }
-        });
     }
-    for am in inputs.account_months {
-        let Some(b) = &am.balances else { continue };
-        each(am.dni.as_str(), &mut |t| {
-            t.balances.push(b.month_end);
-            t.savers += u64::from(am.saver);
-            t.voluntary_depositors += u64::from(am.voluntary_deposits > 0);
-            t.withdrew_all += u64::from(b.min < Decimal::ONE);
-        });
+
+    /// The balances, savers and depositors.
+    pub fn add_account_months(&mut self, account_months: &[AccountMonth]) {
+        for am in account_months {
+            let Some(b) = &am.balances else { continue };
+            self.each(am.dni.as_str(), |t| {
+                t.balances.push(b.month_end);
+                t.savers += u64::from(am.saver);
+                t.voluntary_depositors += u64::from(am.voluntary_deposits > 0);
+                t.withdrew_all += u64::from(b.min < Decimal::ONE);
+            });
+        }
     }
-    // Output order: scope, then scope id.
-    scopes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    scopes
-        .into_iter()
-        .flat_map(|((scope, id), totals)| rows(inputs.period, scope, id.to_owned(), totals))
-        .collect()
+
+    /// The indicator rows, by scope, then scope id, then metric.
+    pub fn rows(self) -> Vec<IndicatorRow> {
+        let mut scopes = self.scopes;
+        scopes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        scopes
+            .into_iter()
+            .flat_map(|((scope, id), totals)| rows(self.period, scope, id.to_owned(), totals))
+            .collect()
+    }
 }
 
 fn rows(period: Period, scope: Scope, scope_id: String, mut t: Totals) -> Vec<IndicatorRow> {

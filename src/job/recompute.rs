@@ -5,14 +5,14 @@
 
 use super::Job;
 use crate::domain::Period;
-use crate::indicators::{self, IndicatorInputs};
+use crate::indicators;
 use crate::reconcile::{self, PeriodInputs};
 use crate::records::{HashMap, HashSet};
 use crate::report::period_files::{prepare_period, sort_account_months, PeriodOutputs};
 use crate::report::{prepare_reports, Prepared};
 use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
-use crate::store::{PeriodReport, PeriodResults, Store, StoredIndicator};
+use crate::store::{PeriodFacts, PeriodReport, PeriodResults, Store, StoredIndicator};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -57,29 +57,14 @@ impl<S: Store> Job<'_, S> {
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
-        let roster = self.store.roster_without_names(period).await?;
+        let window_end = period.window_end(self.settings.grace_days);
+        let PeriodFacts { roster, instructions, window_entries, heads, previous, mut ledger } =
+            self.store.period_facts(period, window_end).await?;
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
         }
-        let read = |what: &str, rows: usize| {
-            tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
-        };
-        read("roster", roster.len());
-        let instructions = self.store.instructions(period).await?;
-        read("instructions", instructions.len());
-        let window_entries = self
-            .store
-            .entries_between(period.first_day(), period.window_end(self.settings.grace_days))
-            .await?;
-        read("entries", window_entries.len());
-        let heads = self.store.statements_starting(period).await?;
-        read("statements", heads.len());
-        let previous = self.store.checkpoint_before(period).await?;
-        read("checkpoint", previous.accounts.len());
         let timeline = PeriodTimeline::new(period, &previous, &heads, &window_entries);
         let gap_candidates = timeline.gap_candidates();
-        let mut ledger = self.store.ledger_before(period).await?;
-        read("ledger", ledger.consumed_credits.len());
         let inputs = PeriodInputs {
             period,
             roster: &roster,
@@ -93,15 +78,33 @@ impl<S: Store> Job<'_, S> {
         let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
         drop(gap_candidates);
         self.summary.time("reconcile", started);
+        // The payments' share of the indicators now, so that the instructions are freed before
+        // the account-months are built (the peak of a period's memory).
+        let started = std::time::Instant::now();
+        let mut tally = indicators::Tally::of_roster(period, &roster);
+        {
+            // The credits of this period's credited matches, by id.
+            let credited: HashSet<i64> = reconciliation.credited().map(|m| m.entry_id).collect();
+            let credits: HashMap<i64, &crate::records::EntryRec> =
+                window_entries.iter().filter(|e| credited.contains(&e.id)).map(|e| (e.id, e)).collect();
+            tally.add_payments(&instructions, &reconciliation, &credits);
+        }
+        drop(instructions);
+        self.summary.time("indicators", started);
         let started = std::time::Instant::now();
         let rule = SaverRule {
             min_month_end_balance: self.settings.saver_min_month_end_balance,
             require_activity: self.settings.saver_require_activity,
         };
-        let account_months: Vec<_> = roster
-            .iter()
+        // In account order, so that the timeline is walked once (the rows are sorted for the
+        // outputs below anyway).
+        let mut members: Vec<&crate::records::RosterMember> = roster.iter().collect();
+        members.sort_unstable_by(|a, b| a.cuenta.cmp(&b.cuenta));
+        let mut walk = timeline.walk();
+        let account_months: Vec<_> = members
+            .into_iter()
             .map(|m| {
-                let history = timeline.history(&m.cuenta);
+                let history = walk.history(&m.cuenta);
                 savings::account_month(period, m, Some(&history), &ledger.matched_credits, &rule)
             })
             .collect();
@@ -109,22 +112,11 @@ impl<S: Store> Job<'_, S> {
         drop(timeline);
         self.summary.time("account_months", started);
         let started = std::time::Instant::now();
-        // The credits of this period's credited matches, by id (the indicators' credited amounts).
-        let credited: HashSet<i64> = reconciliation.credited().map(|m| m.entry_id).collect();
-        let credits: HashMap<i64, &crate::records::EntryRec> =
-            window_entries.iter().filter(|e| credited.contains(&e.id)).map(|e| (e.id, e)).collect();
-        let indicator_rows = indicators::compute(&IndicatorInputs {
-            period,
-            roster: &roster,
-            instructions: &instructions,
-            reconciliation: &reconciliation,
-            credits: &credits,
-            account_months: &account_months,
-        });
+        tally.add_account_months(&account_months);
+        let indicator_rows = tally.rows();
         let women = roster.len();
         // What is left to do needs only the results: the facts go before the writing.
-        drop(credits);
-        drop((credited, ledger, instructions, roster, window_entries, heads, previous));
+        drop((ledger, roster, window_entries, heads, previous));
         self.summary.time("indicators", started);
         // The outputs are written on the second core while the results are saved, under
         // temporary names, and put in place once the results are committed.

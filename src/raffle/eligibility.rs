@@ -87,14 +87,15 @@ pub fn decide(inputs: &EligibilityInputs<'_>) -> Eligibility {
             reasons.push(Exclusion::RecentWinner(*p));
         }
         if reasons.is_empty() {
+            let names = member.names.as_deref().cloned().unwrap_or_default();
             eligible.push(EligibleWoman {
                 ubigeo: member.ubigeo.to_string(),
-                distrito: member.distrito.clone(),
+                distrito: names.distrito,
                 dni: dni.to_owned(),
                 nombre: super::names::published_name(
-                    &member.nombres,
-                    &member.apellido_paterno,
-                    &member.apellido_materno,
+                    &names.nombres,
+                    &names.apellido_paterno,
+                    &names.apellido_materno,
                 ),
             });
         } else {
@@ -111,19 +112,22 @@ pub fn decide(inputs: &EligibilityInputs<'_>) -> Eligibility {
 mod tests {
     use super::*;
     use crate::domain::{Dni, Ubigeo};
+    use crate::records::MemberNames;
     use rust_decimal::Decimal;
 
     fn member(dni: &str, grupo: Grupo, estado: Estado) -> RosterMember {
         RosterMember {
             dni: Dni::parse(dni).unwrap(),
-            nombres: "María".into(),
-            apellido_paterno: "Quispe".into(),
-            apellido_materno: "Huamán".into(),
+            names: Some(Box::new(MemberNames {
+                nombres: "María".into(),
+                apellido_paterno: "Quispe".into(),
+                apellido_materno: "Huamán".into(),
+                distrito: "COPORAQUE".into(),
+            })),
             ubigeo: Ubigeo::parse("080803").unwrap(),
-            distrito: "COPORAQUE".into(),
             grupo,
             estado,
-            cuenta: String::new(),
+            cuenta: Default::default(),
             monto: Decimal::ONE_HUNDRED,
         }
     }

@@ -107,9 +107,9 @@ impl<'a> Context<'a> {
             period: self.period,
             category,
             dni: instruction.dni.to_string(),
-            cuenta: instruction.cuenta.clone(),
+            cuenta: instruction.cuenta.to_string(),
             ubigeo: self.ubigeo_of_dni(instruction.dni.as_str()),
-            referencia: instruction.referencia.clone(),
+            referencia: instruction.referencia.to_string(),
             expected_amount: expected,
             actual_amount: actual,
             detail,
@@ -169,7 +169,7 @@ fn missing_instructions(inputs: &PeriodInputs<'_>, cx: &mut Context<'_>) {
                 period: cx.period,
                 category: Category::MissingInstruction,
                 dni: member.dni.to_string(),
-                cuenta: member.cuenta.clone(),
+                cuenta: member.cuenta.to_string(),
                 ubigeo: member.ubigeo.to_string(),
                 referencia: String::new(),
                 expected_amount: Some(member.monto),
@@ -257,7 +257,10 @@ fn instruction_findings(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut C
 }
 
 fn duplicate_credits(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut Context<'_>) {
-    let instructions: HashMap<i64, &InstructionRec> = inputs.instructions.iter().map(|i| (i.id, i)).collect();
+    // Only the instructions with a duplicate credit, a handful of a period's.
+    let wanted: HashSet<i64> = outcome.duplicates.iter().map(|d| d.instruction_id).collect();
+    let instructions: HashMap<i64, &InstructionRec> =
+        inputs.instructions.iter().filter(|i| wanted.contains(&i.id)).map(|i| (i.id, i)).collect();
     for duplicate in &outcome.duplicates {
         let (Some(instruction), Some(credit)) =
             (instructions.get(&duplicate.instruction_id), cx.entries.get(&duplicate.entry_id).copied())
@@ -274,7 +277,7 @@ fn duplicate_credits(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut Cont
             dni: instruction.dni.to_string(),
             cuenta: credit.account.to_string(),
             ubigeo: cx.ubigeo_of_dni(instruction.dni.as_str()),
-            referencia: instruction.referencia.clone(),
+            referencia: instruction.referencia.to_string(),
             expected_amount: Some(instruction.monto),
             actual_amount: Some(credit.amount),
             detail,

@@ -255,9 +255,9 @@ fn account_months(
         let row = row_of(i);
         let b = a.balances.as_ref();
         period_cell(sheet, row, a.period, f)?;
-        sheet.write_string(row, 1, &a.dni)?;
-        sheet.write_string(row, 2, &a.cuenta)?;
-        sheet.write_string(row, 3, &a.ubigeo)?;
+        sheet.write_string(row, 1, a.dni.as_str())?;
+        sheet.write_string(row, 2, a.cuenta.as_str())?;
+        sheet.write_string(row, 3, a.ubigeo.as_str())?;
         sheet.write_string(row, 4, a.grupo.as_str())?;
         number(sheet, row, 5, b.map(|b| b.month_end), &f.money)?;
         number(sheet, row, 6, b.map(|b| b.min), &f.money)?;

@@ -66,9 +66,9 @@ pub struct PeriodTimeline<'a> {
     period: Period,
     previous: &'a Checkpoint,
     /// Statements starting in the period, per account, in coverage order.
-    heads: HashMap<&'a str, Vec<&'a StatementHead>>,
+    heads: ByAccount<'a, StatementHead>,
     /// Entries booked in the period of the statements that decide its balances, per account.
-    movements: HashMap<&'a str, Vec<&'a EntryRec>>,
+    movements: ByAccount<'a, EntryRec>,
     /// Entries booked in the period of statements starting after it.
     early: Vec<&'a EntryRec>,
 }
@@ -84,14 +84,11 @@ impl<'a> PeriodTimeline<'a> {
         window: &'a [EntryRec],
     ) -> Self {
         let (first, last) = (period.first_day(), period.last_day());
-        let mut by_account: HashMap<&str, Vec<&StatementHead>> = HashMap::default();
-        for head in heads {
-            by_account.entry(head.account.as_str()).or_default().push(head);
-        }
-        for list in by_account.values_mut() {
-            list.sort_by_key(|h| (h.from, h.seq));
-        }
-        let mut movements: HashMap<&str, Vec<&EntryRec>> = HashMap::default();
+        let mut by_account: Vec<&StatementHead> = heads.iter().collect();
+        by_account.sort_unstable_by(|a, b| {
+            (a.account.as_str(), a.from, a.seq).cmp(&(b.account.as_str(), b.from, b.seq))
+        });
+        let mut movements = Vec::new();
         let mut early = Vec::new();
         for entry in window.iter().filter(|e| e.booking_date >= first && e.booking_date <= last) {
             let starts_in_period = entry.statement_from >= first && entry.statement_from <= last;
@@ -100,12 +97,20 @@ impl<'a> PeriodTimeline<'a> {
                 .get(entry.account.as_str())
                 .is_some_and(|c| c.statement_id == entry.statement_id);
             if starts_in_period || in_force {
-                movements.entry(entry.account.as_str()).or_default().push(entry);
+                movements.push(entry);
             } else if entry.statement_from > last {
                 early.push(entry);
             }
         }
-        Self { period, previous, heads: by_account, movements, early }
+        // Stable: each account's entries stay in the window's order.
+        movements.sort_by(|a: &&EntryRec, b: &&EntryRec| a.account.cmp(&b.account));
+        Self {
+            period,
+            previous,
+            heads: ByAccount { sorted: by_account },
+            movements: ByAccount { sorted: movements },
+            early,
+        }
     }
 
     fn early_cents(&self, statement_id: i64) -> i64 {
@@ -116,20 +121,30 @@ impl<'a> PeriodTimeline<'a> {
     /// the statement in force on the first day and those starting in the period; their entries
     /// booked before the first day carried as one sum per statement.
     pub fn history(&self, account: &str) -> AccountHistory {
+        self.history_of(account, self.heads.get(account), self.movements.get(account))
+    }
+
+    /// A walk through the accounts in ascending order: [`Walk::history`] is the same as
+    /// [`Self::history`], found in one pass over the period's records instead of a search per
+    /// account (at national scale, 700,000 searches through millions of records).
+    pub fn walk(&self) -> Walk<'_, 'a> {
+        Walk { timeline: self, heads: 0, movements: 0 }
+    }
+
+    fn history_of(&self, account: &str, heads: &[&StatementHead], movements: &[&EntryRec]) -> AccountHistory {
         let mut history = AccountHistory::default();
         if let Some(c) = self.previous.accounts.get(account) {
             history.statements.push(c.head(account));
             history.carried.push((c.statement_id, from_cents(c.base_cents - c.opening_cents)));
         }
-        for head in self.heads.get(account).into_iter().flatten() {
+        for head in heads {
             history.statements.push((*head).clone());
             let early = self.early_cents(head.id);
             if early != 0 {
                 history.carried.push((head.id, from_cents(early)));
             }
         }
-        history.entries =
-            self.movements.get(account).into_iter().flatten().map(|e| Movement::of(e)).collect();
+        history.entries = movements.iter().map(|e| Movement::of(e)).collect();
         history
     }
 
@@ -139,9 +154,9 @@ impl<'a> PeriodTimeline<'a> {
     /// the others are millions of statement heads that no exception comes of.)
     pub fn gap_candidates(&self) -> Vec<(StatementHead, Option<Decimal>)> {
         let mut gaps = Vec::new();
-        for (account, heads) in &self.heads {
+        for (account, heads) in self.heads.groups() {
             // Per account, its heads are already in coverage order.
-            let mut before = self.previous.accounts.get(*account).map(|c| from_cents(c.closing_cents));
+            let mut before = self.previous.accounts.get(account).map(|c| from_cents(c.closing_cents));
             for head in heads {
                 if before.is_some_and(|closing| closing != head.opening) {
                     gaps.push(((*head).clone(), before));
@@ -158,28 +173,27 @@ impl<'a> PeriodTimeline<'a> {
         let sum_of = |account: &str, statement_id: i64| -> i64 {
             self.movements
                 .get(account)
-                .into_iter()
-                .flatten()
+                .iter()
                 .filter(|e| e.statement_id == statement_id)
                 .map(|e| to_cents(e.amount))
                 .sum()
         };
         let mut accounts = HashMap::with_capacity_and_hasher(
-            self.previous.accounts.len().max(self.heads.len()),
+            self.previous.accounts.len().max(self.heads.sorted.len()),
             Default::default(),
         );
         for (account, c) in &self.previous.accounts {
-            if !self.heads.contains_key(account.as_str()) {
+            if self.heads.get(account).is_empty() {
                 let mut c = c.clone();
                 c.base_cents += sum_of(account, c.statement_id);
                 accounts.insert(account.clone(), c);
             }
         }
-        for (account, heads) in &self.heads {
+        for (account, heads) in self.heads.groups() {
             let Some(last) = heads.last() else { continue };
             let opening_cents = to_cents(last.opening);
             accounts.insert(
-                (*account).into(),
+                account.into(),
                 AccountCheckpoint {
                     statement_id: last.id,
                     from: last.from,
@@ -196,9 +210,7 @@ impl<'a> PeriodTimeline<'a> {
             .previous
             .early
             .iter()
-            .filter(|(id, e)| {
-                !self.heads.get(e.account.as_str()).is_some_and(|hs| hs.iter().any(|h| h.id == **id))
-            })
+            .filter(|(id, e)| !self.heads.get(e.account.as_str()).iter().any(|h| h.id == **id))
             .map(|(id, e)| (*id, e.clone()))
             .collect();
         for entry in &self.early {
@@ -209,6 +221,71 @@ impl<'a> PeriodTimeline<'a> {
                 .cents += to_cents(entry.amount);
         }
         Checkpoint { accounts, early }
+    }
+}
+
+/// See [`PeriodTimeline::walk`].
+pub struct Walk<'t, 'a> {
+    timeline: &'t PeriodTimeline<'a>,
+    heads: usize,
+    movements: usize,
+}
+
+impl Walk<'_, '_> {
+    /// `account`'s history; accounts must come in ascending order.
+    pub fn history(&mut self, account: &str) -> AccountHistory {
+        let t = self.timeline;
+        let heads = t.heads.run_from(&mut self.heads, account);
+        let movements = t.movements.run_from(&mut self.movements, account);
+        t.history_of(account, heads, movements)
+    }
+}
+
+/// Records of a period grouped by account: one vector of references sorted by account, each
+/// account's run found by binary search. At national scale this is a tenth of the memory of a
+/// map of per-account vectors (millions of small allocations) and no slower to build.
+struct ByAccount<'a, T> {
+    sorted: Vec<&'a T>,
+}
+
+trait OfAccount {
+    fn account(&self) -> &str;
+}
+
+impl OfAccount for StatementHead {
+    fn account(&self) -> &str {
+        &self.account
+    }
+}
+
+impl OfAccount for EntryRec {
+    fn account(&self) -> &str {
+        &self.account
+    }
+}
+
+impl<'a, T: OfAccount> ByAccount<'a, T> {
+    /// The account's records, in their order (empty if it has none).
+    fn get(&self, account: &str) -> &[&'a T] {
+        let start = self.sorted.partition_point(|r| r.account() < account);
+        let end = start + self.sorted[start..].partition_point(|r| r.account() == account);
+        &self.sorted[start..end]
+    }
+
+    /// The account's records, moving `cursor` forward to them: from one call to the next,
+    /// accounts must come in ascending order.
+    fn run_from(&self, cursor: &mut usize, account: &str) -> &[&'a T] {
+        debug_assert!(*cursor == 0 || self.sorted.get(*cursor - 1).is_none_or(|r| r.account() <= account));
+        while self.sorted.get(*cursor).is_some_and(|r| r.account() < account) {
+            *cursor += 1;
+        }
+        let run = self.sorted[*cursor..].iter().take_while(|r| r.account() == account).count();
+        &self.sorted[*cursor..*cursor + run]
+    }
+
+    /// Every account with records, each with its run.
+    fn groups(&self) -> impl Iterator<Item = (&'a str, &[&'a T])> {
+        self.sorted.chunk_by(|a, b| a.account() == b.account()).map(|run| (run[0].account(), run))
     }
 }
 

@@ -69,6 +69,26 @@ pub struct StreamedFile {
     pub store_busy: std::time::Duration,
 }
 
+/// What the recompute of one period reads.
+pub struct PeriodFacts {
+    /// The latest roster of the period in file order, as the recompute reads it: names and
+    /// `distrito` left empty (no decision and no output of the recompute uses them; at national
+    /// scale they are a few hundred megabytes).
+    pub roster: Vec<RosterMember>,
+    /// The instructions whose `periodo` is the period.
+    pub instructions: Vec<InstructionRec>,
+    /// Booked entries from the period's first day through its window end, each with its
+    /// statement's first day, in no particular order.
+    pub window_entries: Vec<EntryRec>,
+    /// Statements whose coverage starts in the period, by (first day, delivery order).
+    pub heads: Vec<StatementHead>,
+    /// Every account's balance timeline at the end of the month before: the checkpoint stored
+    /// with that month's results, or, without one, computed from the stored history.
+    pub previous: Checkpoint,
+    /// What the periods before consumed.
+    pub ledger: Ledger,
+}
+
 /// A period's results, replaced whole when the period is recomputed.
 pub struct PeriodResults<'a> {
     pub period: Period,
@@ -217,21 +237,9 @@ pub trait Store {
     async fn roster_periods(&self) -> anyhow::Result<Vec<Period>>;
     /// The latest roster version of a period, in file order.
     async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
-    /// The same roster as the recompute reads it: names and `distrito` left empty (no
-    /// decision and no output of the recompute uses them; at national scale they are a few
-    /// hundred megabytes).
-    async fn roster_without_names(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
-    async fn instructions(&self, period: Period) -> anyhow::Result<Vec<InstructionRec>>;
-    /// Booked entries with a booking date in `from..=to`, each with its statement's first day,
-    /// in no particular order.
-    async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>>;
-    /// Statements whose coverage starts in the period, by (first day, delivery order).
-    async fn statements_starting(&self, period: Period) -> anyhow::Result<Vec<StatementHead>>;
-    /// Every account's balance timeline at the end of the month before `period`: the checkpoint
-    /// stored with that month's results, or, without one, computed from the stored history.
-    async fn checkpoint_before(&self, period: Period) -> anyhow::Result<Checkpoint>;
-    /// What the periods before `period` consumed.
-    async fn ledger_before(&self, period: Period) -> anyhow::Result<Ledger>;
+    /// Everything the recompute of `period` reads (see [`PeriodFacts`]), its window ending
+    /// `window_end`. Backends read the parts concurrently.
+    async fn period_facts(&self, period: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts>;
     /// Replaces the results of `period` (and drops the matches of later periods, which the
     /// caller recomputes next).
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()>;

@@ -69,9 +69,9 @@ pub fn account_month(period: Period, c: AccountMonthColumns) -> anyhow::Result<A
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(AccountMonth {
         period,
-        dni: c.dni,
-        cuenta: c.cuenta,
-        ubigeo: c.ubigeo,
+        dni: c.dni.into(),
+        cuenta: c.cuenta.into(),
+        ubigeo: c.ubigeo.into(),
         grupo: Grupo::parse(&c.grupo).map_err(|e| anyhow::anyhow!("Bad grupo in database: {e}"))?,
         balances,
         cct_credits: from_cents(c.cct_credits_cents),

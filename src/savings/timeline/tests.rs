@@ -149,14 +149,11 @@ fn whole_history(h: &History, account: &str, period: Period) -> AccountHistory {
 fn member(account: &str) -> RosterMember {
     RosterMember {
         dni: Dni::parse("12345678").unwrap(),
-        nombres: String::new(),
-        apellido_paterno: String::new(),
-        apellido_materno: String::new(),
+        names: None,
         ubigeo: Ubigeo::parse("080803").unwrap(),
-        distrito: String::new(),
         grupo: Grupo::Piloto,
         estado: Estado::Activo,
-        cuenta: account.to_owned(),
+        cuenta: account.into(),
         monto: Decimal::ONE_HUNDRED,
     }
 }

@@ -22,9 +22,8 @@ use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::reconcile::Ledger;
-use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
-use crate::savings::timeline::Checkpoint;
+use crate::records::RosterMember;
+use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -219,28 +218,18 @@ impl Store for PgStore {
         read::roster(&self.pool, p, true).await
     }
 
-    async fn roster_without_names(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-        read::roster(&self.pool, p, false).await
-    }
-
-    async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-        read::instructions(&self.pool, p).await
-    }
-
-    async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
-        read::entries_between(&self.pool, from, to).await
-    }
-
-    async fn statements_starting(&self, p: Period) -> anyhow::Result<Vec<StatementHead>> {
-        read::statements_starting(&self.pool, p).await
-    }
-
-    async fn checkpoint_before(&self, p: Period) -> anyhow::Result<Checkpoint> {
-        read::checkpoint_before(&self.pool, p).await
-    }
-
-    async fn ledger_before(&self, p: Period) -> anyhow::Result<Ledger> {
-        read::ledger_before(&self.pool, p).await
+    async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
+        // Each read on its own pooled connection: the server works on them at once.
+        let pool = &self.pool;
+        let (roster, instructions, window_entries, heads, previous, ledger) = tokio::try_join!(
+            read::roster(pool, p, false),
+            read::instructions(pool, p),
+            read::entries_between(pool, p.first_day(), window_end),
+            read::statements_starting(pool, p),
+            read::checkpoint_before(pool, p),
+            read::ledger_before(pool, p),
+        )?;
+        Ok(PeriodFacts { roster, instructions, window_entries, heads, previous, ledger })
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {

@@ -5,7 +5,7 @@ use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
-use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
+use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, StatementHead};
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
@@ -20,8 +20,16 @@ fn bad(what: &str) -> impl Fn(String) -> anyhow::Error + '_ {
 }
 
 pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec<RosterMember>> {
-    let name = |r: &PgRow, column: &str| -> anyhow::Result<String> {
-        Ok(if names { r.try_get(column)? } else { String::new() })
+    let names_of = |r: &PgRow| -> anyhow::Result<Option<Box<MemberNames>>> {
+        if !names {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(MemberNames {
+            nombres: r.try_get("nombres")?,
+            apellido_paterno: r.try_get("apellido_paterno")?,
+            apellido_materno: r.try_get("apellido_materno")?,
+            distrito: r.try_get("distrito")?,
+        })))
     };
     let mut rows = sqlx::query(
         "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
@@ -34,14 +42,11 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
     while let Some(r) = rows.try_next().await? {
         out.push(RosterMember {
             dni: Dni::parse(r.try_get("dni")?).map_err(bad("roster row"))?,
-            nombres: name(&r, "nombres")?,
-            apellido_paterno: name(&r, "apellido_paterno")?,
-            apellido_materno: name(&r, "apellido_materno")?,
+            names: names_of(&r)?,
             ubigeo: Ubigeo::parse(r.try_get("ubigeo")?).map_err(bad("roster row"))?,
-            distrito: name(&r, "distrito")?,
             grupo: Grupo::parse(r.try_get("grupo")?).map_err(bad("roster row"))?,
             estado: Estado::parse(r.try_get("estado")?).map_err(bad("roster row"))?,
-            cuenta: r.try_get("cuenta")?,
+            cuenta: r.try_get::<&str, _>("cuenta")?.into(),
             monto: from_cents(r.try_get("monto_cents")?),
         });
     }
@@ -59,11 +64,11 @@ pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<Instru
     while let Some(r) = rows.try_next().await? {
         out.push(InstructionRec {
             id: r.try_get("id")?,
-            lote: r.try_get("lote")?,
+            lote: r.try_get::<&str, _>("lote")?.into(),
             dni: Dni::parse(r.try_get("dni")?).map_err(bad("instruction"))?,
-            cuenta: r.try_get("cuenta")?,
+            cuenta: r.try_get::<&str, _>("cuenta")?.into(),
             monto: from_cents(r.try_get("monto_cents")?),
-            referencia: r.try_get("referencia")?,
+            referencia: r.try_get::<&str, _>("referencia")?.into(),
             seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
         });
     }

@@ -33,7 +33,7 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
         results.account_months,
         |out, a| {
             let bal = a.balances.as_ref();
-            out.field(p)?.field(&a.dni)?.field(&a.cuenta)?.field(&a.ubigeo)?.field(a.grupo.as_str())?;
+            out.field(p)?.field(a.dni.as_str())?.field(a.cuenta.as_str())?.field(a.ubigeo.as_str())?.field(a.grupo.as_str())?;
             out.field(bal.map(|b| to_cents(b.month_end)))?.field(bal.map(|b| to_cents(b.min)))?;
             out.field(bal.map(|b| b.avg_daily))?.field(to_cents(a.cct_credits))?;
             out.field(to_cents(a.other_credits))?.field(to_cents(a.debits))?;

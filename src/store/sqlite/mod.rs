@@ -14,9 +14,8 @@ use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::reconcile::Ledger;
-use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
-use crate::savings::timeline::Checkpoint;
+use crate::records::RosterMember;
+use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -193,28 +192,10 @@ impl Store for SqliteStore {
         period::roster(&self.conn()?, p, true)
     }
 
-    async fn roster_without_names(&self, p: Period) -> anyhow::Result<Vec<RosterMember>> {
-        period::roster(&self.conn()?, p, false)
-    }
-
-    async fn instructions(&self, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-        period::instructions(&self.conn()?, p)
-    }
-
-    async fn entries_between(&self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
-        period::entries_between(&self.conn()?, from, to)
-    }
-
-    async fn statements_starting(&self, p: Period) -> anyhow::Result<Vec<StatementHead>> {
-        period::statements_starting(&self.conn()?, p)
-    }
-
-    async fn checkpoint_before(&self, p: Period) -> anyhow::Result<Checkpoint> {
-        period::checkpoint_before(&self.conn()?, p)
-    }
-
-    async fn ledger_before(&self, p: Period) -> anyhow::Result<Ledger> {
-        period::ledger_before(&self.conn()?, p)
+    async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
+        let path =
+            self.path.as_deref().context("The recompute needs a database file, not an in-memory database")?;
+        period::facts(path, p, window_end)
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
