@@ -30,6 +30,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The database file, for the recompute's own connections (`period`).
     path: Option<std::path::PathBuf>,
+    /// The ingestion's connection, kept from one file to the next so that its page cache (the
+    /// indexes files insert into at random places) stays warm; let go when the recompute starts.
+    writer: std::sync::Mutex<Option<rusqlite::Connection>>,
 }
 
 impl SqliteStore {
@@ -56,18 +59,36 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("Failed to migrate the database")?;
-        Ok(Self { pool, path })
+        Ok(Self { pool, path, writer: std::sync::Mutex::new(None) })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
-    /// A connection of the recompute's own (see `period`).
+    /// A connection of the recompute's own (see `period`). The ingestion's connection and its
+    /// page cache are let go first: the recompute needs the memory.
     fn conn(&self) -> anyhow::Result<rusqlite::Connection> {
-        let path =
-            self.path.as_deref().context("The recompute needs a database file, not an in-memory database")?;
-        period::open(path)
+        drop(self.writer_slot().take());
+        period::open(self.file()?)
+    }
+
+    fn file(&self) -> anyhow::Result<&std::path::Path> {
+        self.path.as_deref().context("The recompute needs a database file, not an in-memory database")
+    }
+
+    fn writer_slot(&self) -> std::sync::MutexGuard<'_, Option<rusqlite::Connection>> {
+        // A writer thread that panicked left no connection half-used behind: the slot is empty
+        // or holds a connection outside any transaction.
+        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The ingestion's connection: the one kept from the previous file, or a new one.
+    fn writer_conn(&self) -> anyhow::Result<rusqlite::Connection> {
+        match self.writer_slot().take() {
+            Some(conn) => Ok(conn),
+            None => period::open(self.file()?),
+        }
     }
 }
 
@@ -145,17 +166,20 @@ impl Store for SqliteStore {
         mut stream: FileStream,
         grace_days: u32,
     ) -> anyhow::Result<StreamedFile> {
-        let mut conn = self.conn()?;
+        let mut conn = self.writer_conn()?;
         let meta = meta.clone();
         // The writer blocks on the database and on the parser: it gets a thread of its own.
-        // On failure the stream is dropped with the thread, which lets the parser finish.
-        tokio::task::spawn_blocking(move || {
+        // On failure the stream is dropped with the thread, which lets the parser finish, and
+        // the connection with it (the next file opens a new one).
+        let (stored, conn) = tokio::task::spawn_blocking(move || {
             let mut stored = write::store_stream(&mut conn, &meta, &mut stream, grace_days)?;
             stored.store_busy = stream.busy();
-            Ok(stored)
+            anyhow::Ok((stored, conn))
         })
         .await
-        .context("The file's writer thread failed")?
+        .context("The file's writer thread failed")??;
+        *self.writer_slot() = Some(conn);
+        Ok(stored)
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

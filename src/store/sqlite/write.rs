@@ -15,7 +15,12 @@ use crate::store::writing::{
     Lotes, Message, PENDING_HASH,
 };
 use crate::store::{FileMeta, Stored, StreamedFile};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+use chrono::{Datelike, NaiveDate};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{
+    params, CachedStatement, Connection, ErrorCode, OptionalExtension, ToSql, Transaction,
+    TransactionBehavior,
+};
 
 /// Receives a file's messages and writes it (see the module doc). Blocking.
 pub(super) fn store_stream(
@@ -58,8 +63,12 @@ pub(super) fn store_stream(
             Some(Message::Start(_)) | None => anyhow::bail!("the parser stopped before the end of the file"),
         }
     };
-    let stored =
-        if outcome.is_valid() { writer.finish(&tx)? } else { Stored::Rejected(outcome.problems.clone()) };
+    let stored = if outcome.is_valid() {
+        writer.finish(&tx)?
+    } else {
+        drop(writer);
+        Stored::Rejected(outcome.problems.clone())
+    };
     match &stored {
         Stored::Rejected(_) => tx.rollback()?,
         Stored::DuplicateContent => {
@@ -79,20 +88,34 @@ pub(super) fn store_stream(
     Ok(StreamedFile { outcome, stored, rows, store_busy: std::time::Duration::ZERO })
 }
 
-/// The writer of one file, by the kind of its content.
-enum FileWriter {
-    Roster(RosterWriter),
-    Payments(PaymentsWriter),
-    Statements(StatementsWriter),
+/// The writer of one file, by the kind of its content, with its prepared inserts (prepared
+/// once per file: no statement-cache lookup per row).
+enum FileWriter<'t> {
+    Roster(RosterWriter<'t>),
+    Payments(PaymentsWriter<'t>),
+    Statements(StatementsWriter<'t>),
     /// An unknown file: nothing to write (its parser reported why).
     Nothing,
 }
 
-impl FileWriter {
-    fn new(format: &Format, file_id: i64, grace_days: u32, tx: &Transaction<'_>) -> anyhow::Result<Self> {
+impl<'t> FileWriter<'t> {
+    fn new(format: &Format, file_id: i64, grace_days: u32, tx: &'t Transaction<'_>) -> anyhow::Result<Self> {
         Ok(match format.kind() {
-            "roster" => Self::Roster(RosterWriter { file_id, roster: None, position: 0 }),
+            "roster" => Self::Roster(RosterWriter {
+                insert: tx.prepare_cached(
+                    "INSERT INTO roster_rows (roster_id, position, dni, nombres, apellido_paterno, apellido_materno, \
+                     ubigeo, departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                )?,
+                file_id,
+                roster: None,
+                position: 0,
+            }),
             "payments" => Self::Payments(PaymentsWriter {
+                insert: tx.prepare_cached(
+                    "INSERT INTO instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?,
                 file_id,
                 lotes: Lotes::default(),
                 position: 0,
@@ -101,6 +124,15 @@ impl FileWriter {
             "statements" => {
                 let first_statement_id = next_id(tx, "statements")?;
                 Self::Statements(StatementsWriter {
+                    insert_statement: tx.prepare_cached(
+                        "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, \
+                         closing_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )?,
+                    insert_entry: tx.prepare_cached(
+                        "INSERT INTO entries (id, statement_id, file_id, position, account, booking_date, value_date, \
+                         amount_cents, reversal, referencia, kind, description) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    )?,
                     file_id,
                     grace_days,
                     first_statement_id,
@@ -119,7 +151,7 @@ impl FileWriter {
         match (self, record) {
             (Self::Roster(w), Record::RosterRow(row)) => w.put(tx, &row),
             (Self::Payments(w), Record::Instruction(instruction)) => w.put(tx, &instruction),
-            (Self::Statements(w), Record::Statement(statement)) => w.put(tx, &statement),
+            (Self::Statements(w), Record::Statement(statement)) => w.put(&statement),
             (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
         }
     }
@@ -143,14 +175,15 @@ fn next_id(tx: &Transaction<'_>, table: &str) -> anyhow::Result<i64> {
     Ok(max + 1)
 }
 
-struct RosterWriter {
+struct RosterWriter<'t> {
+    insert: CachedStatement<'t>,
     file_id: i64,
     /// The roster's id and period, from its first row.
     roster: Option<(i64, Period)>,
     position: i64,
 }
 
-impl RosterWriter {
+impl RosterWriter<'_> {
     fn put(&mut self, tx: &Transaction<'_>, r: &RosterRow) -> anyhow::Result<()> {
         let roster_id = match self.roster {
             Some((id, _)) => id,
@@ -170,12 +203,7 @@ impl RosterWriter {
                 id
             }
         };
-        tx.prepare_cached(
-            "INSERT INTO roster_rows (roster_id, position, dni, nombres, apellido_paterno, apellido_materno, ubigeo, \
-             departamento, provincia, distrito, grupo, estado, cuenta, monto_cents, agencia, distancia_km) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?
-        .execute(params![
+        self.insert.execute(params![
             roster_id,
             self.position,
             r.dni.as_str(),
@@ -198,7 +226,8 @@ impl RosterWriter {
     }
 }
 
-struct PaymentsWriter {
+struct PaymentsWriter<'t> {
+    insert: CachedStatement<'t>,
     file_id: i64,
     lotes: Lotes,
     /// Position in the file of the next instruction (skipped ones count too).
@@ -206,7 +235,7 @@ struct PaymentsWriter {
     problems: Vec<Problem>,
 }
 
-impl PaymentsWriter {
+impl PaymentsWriter<'_> {
     fn put(&mut self, tx: &Transaction<'_>, i: &Instruction) -> anyhow::Result<()> {
         if !self.lotes.states.contains_key(&i.lote) {
             let stored: Option<String> = tx
@@ -233,21 +262,16 @@ impl PaymentsWriter {
         if state.stored_hash.is_some() {
             return Ok(());
         }
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO instructions (lote, periodo, dni, cuenta, monto_cents, referencia, file_id, position) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                i.lote,
-                i.periodo.to_string(),
-                i.dni.as_str(),
-                i.cuenta.as_str(),
-                to_cents(i.monto),
-                i.referencia,
-                self.file_id,
-                position
-            ]);
+        let inserted = self.insert.execute(params![
+            i.lote,
+            i.periodo.to_string(),
+            i.dni.as_str(),
+            i.cuenta.as_str(),
+            to_cents(i.monto),
+            i.referencia,
+            self.file_id,
+            position
+        ]);
         match inserted {
             Ok(_) => Ok(()),
             Err(error) if is_unique_violation(&error) => {
@@ -292,7 +316,9 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
         if e.code == ErrorCode::ConstraintViolation && e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-struct StatementsWriter {
+struct StatementsWriter<'t> {
+    insert_statement: CachedStatement<'t>,
+    insert_entry: CachedStatement<'t>,
     file_id: i64,
     grace_days: u32,
     /// This file's statements have ids from here to `next_statement_id - 1` (the overlap
@@ -305,41 +331,32 @@ struct StatementsWriter {
     earliest: Option<Period>,
 }
 
-impl StatementsWriter {
-    fn put(&mut self, tx: &Transaction<'_>, s: &Statement) -> anyhow::Result<()> {
+impl StatementsWriter<'_> {
+    fn put(&mut self, s: &Statement) -> anyhow::Result<()> {
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
         self.earliest = earlier(self.earliest, touched_period(s.from, self.grace_days));
-        tx.prepare_cached(
-            "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, closing_cents) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
+        self.insert_statement.execute(params![
             statement_id,
             self.file_id,
             self.statement_position,
             s.account,
-            s.from.to_string(),
-            s.to.to_string(),
+            IsoDate::of(s.from),
+            IsoDate::of(s.to),
             to_cents(s.opening),
             to_cents(s.closing)
         ])?;
         self.statement_position += 1;
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO entries (id, statement_id, file_id, position, account, booking_date, value_date, \
-             amount_cents, reversal, referencia, kind, description) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
         for e in &s.entries {
             self.earliest = earlier(self.earliest, touched_period(e.booking_date, self.grace_days));
-            insert.execute(params![
+            self.insert_entry.execute(params![
                 self.next_entry_id,
                 statement_id,
                 self.file_id,
                 self.entry_position,
                 s.account,
-                e.booking_date.to_string(),
-                e.value_date.map(|d| d.to_string()),
+                IsoDate::of(e.booking_date),
+                e.value_date.map(IsoDate::of),
                 to_cents(e.amount),
                 e.reversal,
                 e.referencia,
@@ -362,14 +379,15 @@ impl StatementsWriter {
 }
 
 /// Statements of this file that overlap a statement already stored for the same account.
+///
+/// The stored statements of one account never overlap each other (each file was checked so
+/// when it came, and a file's own statements are checked by its parser), so the stored ones a
+/// new statement can overlap are the last one starting before it and those starting inside
+/// it: two short index ranges, whatever the account's history. Stored statements are told
+/// from the file's own by id (theirs are lower), which the index holds: no row is read to
+/// skip the file's own statement.
 fn overlapping_stored(tx: &Transaction<'_>, ids: (i64, i64)) -> anyhow::Result<Vec<Problem>> {
-    let mut stmt = tx.prepare(
-        "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
-         FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
-           AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
-         JOIN files f ON f.id = o.file_id \
-         WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.position LIMIT 100",
-    )?;
+    let mut stmt = tx.prepare(OVERLAPS)?;
     let problems = stmt
         .query_map(params![ids.0, ids.1], |r| {
             let text = |i| r.get::<_, String>(i);
@@ -378,4 +396,154 @@ fn overlapping_stored(tx: &Transaction<'_>, ids: (i64, i64)) -> anyhow::Result<V
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(problems)
+}
+
+const OVERLAPS: &str = "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
+     FROM statements n JOIN statements o ON o.account = n.account AND o.id < ?1 \
+       AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
+       AND o.from_date >= COALESCE((SELECT p.from_date FROM statements p \
+         WHERE p.account = n.account AND p.from_date < n.from_date AND p.id < ?1 \
+         ORDER BY p.from_date DESC LIMIT 1), n.from_date) \
+     JOIN files f ON f.id = o.file_id \
+     WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.position, o.from_date LIMIT 100";
+
+/// A date bound as its `YYYY-MM-DD` text, written on the stack instead of through a `String`
+/// per row (the same text as `NaiveDate::to_string`, which years outside 0–9999 still use).
+enum IsoDate {
+    Short([u8; 10]),
+    Long(String),
+}
+
+impl IsoDate {
+    fn of(date: NaiveDate) -> Self {
+        let Ok(year) = u32::try_from(date.year()) else { return Self::Long(date.to_string()) };
+        if year > 9999 {
+            return Self::Long(date.to_string());
+        }
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let (month, day) = (date.month(), date.day());
+        Self::Short([
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ])
+    }
+}
+
+impl ToSql for IsoDate {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(match self {
+            Self::Short(bytes) => bytes,
+            Self::Long(text) => text.as_bytes(),
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn dates_are_bound_as_their_iso_text() {
+        let conn = Connection::open_in_memory().unwrap();
+        let days = [
+            (2012, 7, 1),
+            (1999, 12, 31),
+            (2024, 2, 29),
+            (1, 1, 1),
+            (0, 3, 4),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 6, 7),
+        ];
+        for (y, m, d) in days {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let bound: String = conn.query_row("SELECT ?1", [IsoDate::of(date)], |r| r.get(0)).unwrap();
+            assert_eq!(bound, date.to_string());
+        }
+    }
+
+    /// The bounded overlap query finds exactly what the plain one does (every stored statement
+    /// of the account that intersects, in coverage order), on random histories of statements
+    /// that do not overlap each other, against new files whose statements do not either.
+    #[test]
+    fn the_overlap_check_finds_every_stored_statement_a_new_one_intersects() {
+        const PLAIN: &str = "SELECT n.account, n.from_date, n.to_date, o.from_date, o.to_date, f.name \
+             FROM statements n JOIN statements o ON o.account = n.account AND o.file_id <> n.file_id \
+               AND o.from_date <= n.to_date AND n.from_date <= o.to_date \
+             JOIN files f ON f.id = o.file_id \
+             WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.position, o.from_date LIMIT 100";
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let day0 = NaiveDate::from_ymd_opt(2012, 7, 1).unwrap();
+        let mut found = 0;
+        for round in 0..200 {
+            let mut conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch(
+                "CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+                 CREATE TABLE statements (id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, position INTEGER NOT NULL,
+                   account TEXT NOT NULL, from_date TEXT NOT NULL, to_date TEXT NOT NULL);
+                 CREATE INDEX statements_by_account ON statements (account, from_date);",
+            )
+            .unwrap();
+            // Disjoint coverages per account: stored ones, then one new file's.
+            let mut id = 1;
+            let files = rng.gen_range(1..5);
+            let mut ends = std::collections::HashMap::new();
+            let insert = |conn: &Connection, file: i64, account: &str, from: i64, to: i64, id: &mut i64| {
+                let day = |n: i64| (day0 + chrono::Days::new(n as u64)).to_string();
+                conn.execute(
+                    "INSERT INTO statements VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![*id, file, *id, account, day(from), day(to)],
+                )
+                .unwrap();
+                *id += 1;
+            };
+            for file in 1..=files {
+                conn.execute("INSERT INTO files VALUES (?1, ?2)", params![file, format!("f{file}")]).unwrap();
+                for account in ["A", "B", "C"] {
+                    let end: &mut i64 = ends.entry(account).or_insert(0);
+                    for _ in 0..rng.gen_range(0..4) {
+                        let from = *end + rng.gen_range(0..4);
+                        let to = from + rng.gen_range(0..6);
+                        insert(&conn, file, account, from, to, &mut id);
+                        *end = to + 1;
+                    }
+                }
+            }
+            let first = id;
+            let new_file = files + 1;
+            conn.execute("INSERT INTO files VALUES (?1, 'new')", params![new_file]).unwrap();
+            for account in ["A", "B", "C", "D"] {
+                let mut end = rng.gen_range(0..20);
+                for _ in 0..rng.gen_range(0..4) {
+                    let from = end + rng.gen_range(0..4);
+                    let to = from + rng.gen_range(0..8);
+                    insert(&conn, new_file, account, from, to, &mut id);
+                    end = to + 1;
+                }
+            }
+            let tx = conn.transaction().unwrap();
+            let bounded = overlapping_stored(&tx, (first, id - 1)).unwrap();
+            let mut plain = tx.prepare(PLAIN).unwrap();
+            let expected: Vec<Problem> = plain
+                .query_map(params![first, id - 1], |r| {
+                    let text = |i| r.get::<_, String>(i);
+                    Ok(overlap_problem(&text(0)?, &text(1)?, &text(2)?, (&text(3)?, &text(4)?), &text(5)?))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(bounded, expected, "round {round}");
+            found += expected.len();
+        }
+        assert!(found > 50, "the rounds should find overlaps: {found}");
+    }
 }
