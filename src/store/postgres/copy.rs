@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-/// Bytes sent per `CopyData` message.
-const SEND_AT: usize = 1 << 20;
+/// Bytes sent per `CopyData` message: small enough that the server starts on a chunk while
+/// the rest of it is encoded.
+const SEND_AT: usize = 256 << 10;
 
 /// A value that can be written as one field of a text-format COPY row.
 pub trait Field {
@@ -109,7 +110,7 @@ impl CopyRows {
 }
 
 /// Runs `COPY {target} FROM STDIN` and sends the rows that `fill` writes, one call per item,
-/// flushing every megabyte. Returns the number of rows PostgreSQL stored.
+/// flushing every 256 KB. Returns the number of rows PostgreSQL stored.
 pub async fn copy_in<T>(
     conn: &mut PgConnection,
     target: &str,

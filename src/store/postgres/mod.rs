@@ -31,6 +31,7 @@ use sqlx::{PgPool, Row};
 use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
+use std::time::Instant;
 
 pub use lock::{PgRunLock, RUN_LOCK_KEY};
 
@@ -67,6 +68,26 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
+
+/// The parser's next messages, up to about `rows` rows, its end or the stream's: what it sends
+/// while the store copies a chunk.
+async fn receive_ahead(stream: &mut FileStream, rows: usize) -> Vec<Option<Message>> {
+    let mut messages = Vec::new();
+    let mut received = 0;
+    while received < rows as u64 {
+        let message = stream.next().await;
+        let last = !matches!(message, Some(Message::Records(_)));
+        if let Some(Message::Records(records)) = &message {
+            // A statement without entries still counts: its own row.
+            received += records.iter().map(|r| record_rows(r).max(1)).sum::<u64>();
+        }
+        messages.push(message);
+        if last {
+            break;
+        }
+    }
+    messages
 }
 
 fn period_of(date: NaiveDate) -> Period {
@@ -128,6 +149,7 @@ impl Store for PgStore {
         let Some(Message::Start(format)) = stream.next().await else {
             anyhow::bail!("the parser ended before it recognised the file");
         };
+        let started = Instant::now();
         let mut tx = self.pool.begin().await?;
         let file_id: i64 = sqlx::query_scalar(
             "INSERT INTO files (sha256, name, size, kind, format, status, archive_path, received_at, run_id) \
@@ -144,19 +166,42 @@ impl Store for PgStore {
         .fetch_one(&mut *tx)
         .await?;
         let mut writer = write::FileWriter::new(&format, file_id, grace_days, &mut tx).await?;
+        // The store's busy time: its own work, not its waits for the parser (a chunk's COPY
+        // and the receipt of the next chunk overlap, so the stream's own measure would not do).
+        let mut busy = started.elapsed();
         let mut rows = 0u64;
-        let outcome = loop {
-            match stream.next().await {
-                Some(Message::Records(records)) => {
-                    rows += records.iter().map(record_rows).sum::<u64>();
-                    writer.write(&mut tx, records).await?;
-                }
-                Some(Message::End(outcome)) => break outcome,
-                Some(Message::Start(_)) | None => {
-                    anyhow::bail!("the parser stopped before the end of the file")
+        let outcome = 'receive: loop {
+            let messages = if writer.wants_flush() {
+                // The server works on this chunk while the parser goes on with the next.
+                let flush = async {
+                    let started = Instant::now();
+                    let flushed = writer.flush(&mut tx).await;
+                    (flushed, started.elapsed())
+                };
+                let ((flushed, took), messages) =
+                    futures_util::future::join(flush, receive_ahead(&mut stream, write::CHUNK)).await;
+                flushed?;
+                busy += took;
+                messages
+            } else {
+                vec![stream.next().await]
+            };
+            for message in messages {
+                match message {
+                    Some(Message::Records(records)) => {
+                        let started = Instant::now();
+                        rows += records.iter().map(record_rows).sum::<u64>();
+                        writer.write(&mut tx, records).await?;
+                        busy += started.elapsed();
+                    }
+                    Some(Message::End(outcome)) => break 'receive outcome,
+                    Some(Message::Start(_)) | None => {
+                        anyhow::bail!("the parser stopped before the end of the file")
+                    }
                 }
             }
         };
+        let started = Instant::now();
         let stored = if outcome.is_valid() {
             writer.finish(&mut tx).await?
         } else {
@@ -181,7 +226,8 @@ impl Store for PgStore {
                 tx.commit().await?;
             }
         }
-        Ok(StreamedFile { outcome, stored, rows, store_busy: stream.busy() })
+        busy += started.elapsed();
+        Ok(StreamedFile { outcome, stored, rows, store_busy: busy })
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

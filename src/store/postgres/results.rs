@@ -19,11 +19,13 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
     }
     // Later checkpoints are stale (the caller recomputes those periods next); those older than
     // two months before are no longer needed (a recompute that far back rebuilds its own).
-    sqlx::query("DELETE FROM checkpoints WHERE period >= $1 OR period < $2")
-        .bind(p)
-        .bind(results.period.previous().previous().first_day())
-        .execute(&mut *tx)
-        .await?;
+    for table in ["checkpoints", "checkpoint_accounts", "checkpoint_early"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE period >= $1 OR period < $2"))
+            .bind(p)
+            .bind(results.period.previous().previous().first_day())
+            .execute(&mut *tx)
+            .await?;
+    }
     copy_reconciliation(&mut tx, results).await?;
     copy_checkpoint(&mut tx, results).await?;
     copy_in(
@@ -82,7 +84,7 @@ async fn copy_reconciliation(
     Ok(())
 }
 
-/// The period's checkpoint (its rows go with the `checkpoints` row, by cascade).
+/// The period's checkpoint: its `checkpoints` row and the rows it lists.
 async fn copy_checkpoint(
     tx: &mut Transaction<'_, Postgres>,
     results: &PeriodResults<'_>,

@@ -17,8 +17,10 @@ use chrono::NaiveDate;
 use sqlx::{Acquire as _, PgConnection, Row};
 use std::collections::{HashMap, HashSet};
 
-/// Rows per `COPY`: large, since each COPY is a round trip, yet a few megabytes at most.
-const CHUNK: usize = 10_000;
+/// Rows per `COPY`: large, since each COPY is a round trip, yet a few megabytes at most. The
+/// caller copies a full chunk while it receives the next one from the parser
+/// ([`FileWriter::wants_flush`]).
+pub(super) const CHUNK: usize = 10_000;
 
 /// The writer of one file, by the kind of its content.
 pub(super) enum FileWriter {
@@ -77,11 +79,32 @@ impl FileWriter {
             match (&mut *self, record) {
                 (Self::Roster(w), Record::RosterRow(row)) => w.put(conn, row).await?,
                 (Self::Payments(w), Record::Instruction(instruction)) => w.put(conn, instruction).await?,
-                (Self::Statements(w), Record::Statement(statement)) => w.put(conn, statement).await?,
+                (Self::Statements(w), Record::Statement(statement)) => w.put(statement),
                 (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
             }
         }
         Ok(())
+    }
+
+    /// Whether a chunk is full: the caller should [`Self::flush`] it before writing more.
+    pub fn wants_flush(&self) -> bool {
+        match self {
+            Self::Roster(w) => w.rows.len() >= CHUNK,
+            Self::Payments(w) => w.pending.len() >= CHUNK,
+            Self::Statements(w) => w.statements.len() >= CHUNK || w.entries.len() >= CHUNK,
+            Self::Nothing => false,
+        }
+    }
+
+    /// Copies the pending rows. It touches only the writer and the connection, so the caller
+    /// can receive the next records from the parser meanwhile.
+    pub async fn flush(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        match self {
+            Self::Roster(w) => w.flush(conn).await,
+            Self::Payments(w) => w.flush(conn).await,
+            Self::Statements(w) => w.flush(conn).await,
+            Self::Nothing => Ok(()),
+        }
     }
 
     /// Writes what is pending and runs the checks against what is stored.
@@ -123,9 +146,6 @@ impl RosterWriter {
             self.roster = Some((id, row.periodo));
         }
         self.rows.push(row);
-        if self.rows.len() >= CHUNK {
-            self.flush(conn).await?;
-        }
         Ok(())
     }
 
@@ -203,9 +223,6 @@ impl PaymentsWriter {
         self.position += 1;
         if state.stored_hash.is_none() {
             self.pending.push((instruction, position));
-            if self.pending.len() >= CHUNK {
-                self.flush(conn).await?;
-            }
         }
         Ok(())
     }
@@ -330,7 +347,7 @@ pub(super) struct StatementsWriter {
 }
 
 impl StatementsWriter {
-    async fn put(&mut self, conn: &mut PgConnection, statement: Statement) -> anyhow::Result<()> {
+    fn put(&mut self, statement: Statement) {
         let Statement { account, from, to, opening, closing, entries } = statement;
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
@@ -357,10 +374,6 @@ impl StatementsWriter {
             closing_cents: to_cents(closing),
         });
         self.statement_position += 1;
-        if self.statements.len() >= CHUNK || self.entries.len() >= CHUNK {
-            self.flush(conn).await?;
-        }
-        Ok(())
     }
 
     /// Creates, inside the file's transaction, the month partitions of `entries` that the
