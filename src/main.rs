@@ -11,6 +11,13 @@ use alcancia::store::Store;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: a period's millions of small records are freed by one
+/// thread and the next step's allocated by another, and glibc keeps freed memory in the arena
+/// of the thread that freed it (the ingestion's writer thread held ~200 MB the recompute could
+/// not reuse); mimalloc gives it back, and is faster for small allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Prints a line on stdout; a closed pipe (`alcancia inspect FILE | head`) is not an error.
 macro_rules! say {
     ($($arg:tt)*) => {{

@@ -251,21 +251,37 @@ fn account_months(
         ("saver", 8.0),
     ];
     header(sheet, name, &columns, f)?;
+    // Formats by column, not by cell: a cell's own format is looked up in a hash of the whole
+    // format, which at 700,000 rows was a noticeable part of the spreadsheet's time. Cells
+    // written without a format take their column's.
+    sheet.set_column_format(0, &f.period)?;
+    for col in 5..=10 {
+        sheet.set_column_format(col, &f.money)?;
+    }
+    sheet.set_column_format(11, &f.count)?;
+    let money =
+        |sheet: &mut Worksheet, row: u32, col: u16, value: Option<Decimal>| -> Result<(), XlsxError> {
+            // An account-month without data leaves its balance cells empty.
+            if let Some(v) = value.and_then(|v| v.to_f64()) {
+                sheet.write_number(row, col, v)?;
+            }
+            Ok(())
+        };
     for (i, a) in rows.iter().enumerate() {
         let row = row_of(i);
         let b = a.balances.as_ref();
-        period_cell(sheet, row, a.period, f)?;
+        sheet.write_datetime(row, 0, ExcelDateTime::from_ymd(year(a.period), month(a.period), 1)?)?;
         sheet.write_string(row, 1, a.dni.as_str())?;
         sheet.write_string(row, 2, a.cuenta.as_str())?;
         sheet.write_string(row, 3, a.ubigeo.as_str())?;
         sheet.write_string(row, 4, a.grupo.as_str())?;
-        number(sheet, row, 5, b.map(|b| b.month_end), &f.money)?;
-        number(sheet, row, 6, b.map(|b| b.min), &f.money)?;
-        number(sheet, row, 7, b.map(|b| b.avg_daily.round_dp(2)), &f.money)?;
-        number(sheet, row, 8, Some(a.cct_credits), &f.money)?;
-        number(sheet, row, 9, Some(a.other_credits), &f.money)?;
-        number(sheet, row, 10, Some(a.debits), &f.money)?;
-        sheet.write_number_with_format(row, 11, f64::from(a.customer_movements), &f.count)?;
+        money(sheet, row, 5, b.map(|b| b.month_end))?;
+        money(sheet, row, 6, b.map(|b| b.min))?;
+        money(sheet, row, 7, b.map(|b| b.avg_daily.round_dp(2)))?;
+        money(sheet, row, 8, Some(a.cct_credits))?;
+        money(sheet, row, 9, Some(a.other_credits))?;
+        money(sheet, row, 10, Some(a.debits))?;
+        sheet.write_number(row, 11, f64::from(a.customer_movements))?;
         sheet.write_boolean(row, 12, a.saver)?;
     }
     filter(sheet, rows.len(), 12)

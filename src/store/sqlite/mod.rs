@@ -217,9 +217,9 @@ impl Store for SqliteStore {
     }
 
     async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
-        let path =
-            self.path.as_deref().context("The recompute needs a database file, not an in-memory database")?;
-        period::facts(path, p, window_end)
+        // The recompute needs the memory of the ingestion's connection (see `conn`).
+        drop(self.writer_slot().take());
+        period::facts(self.file()?, p, window_end)
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
