@@ -14,7 +14,9 @@ use std::process::ExitCode;
 /// mimalloc instead of glibc's malloc: a period's millions of small records are freed by one
 /// thread and the next step's allocated by another, and glibc keeps freed memory in the arena
 /// of the thread that freed it (the ingestion's writer thread held ~200 MB the recompute could
-/// not reuse); mimalloc gives it back, and is faster for small allocations.
+/// not reuse); mimalloc gives it back. Built `no_thp` (Cargo.toml): with transparent huge pages
+/// the kernel zeroed 2 MB pages over and over as the recompute allocated and freed, and the
+/// period's reads took 1.5–2× as long (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
