@@ -58,27 +58,9 @@ struct Totals {
     withdrew_all: u64,
 }
 
-/// Everything the indicators of M are computed from.
-pub struct IndicatorInputs<'a> {
-    pub period: Period,
-    pub roster: &'a [RosterMember],
-    pub instructions: &'a [InstructionRec],
-    pub reconciliation: &'a PeriodReconciliation,
-    /// The matched credits (by id) of this period's matches.
-    pub credits: &'a HashMap<i64, &'a EntryRec>,
-    pub account_months: &'a [AccountMonth],
-}
-
-pub fn compute(inputs: &IndicatorInputs<'_>) -> Vec<IndicatorRow> {
-    let mut tally = Tally::of_roster(inputs.period, inputs.roster);
-    tally.add_payments(inputs.instructions, inputs.reconciliation, inputs.credits);
-    tally.add_account_months(inputs.account_months);
-    tally.rows()
-}
-
 /// The indicators' totals as they are added up, in the order the recompute has its facts: the
 /// roster, then the payments (after which the instructions can be freed), then the
-/// account-months. [`compute`] is the three at once.
+/// account-months.
 pub struct Tally<'a> {
     period: Period,
     scopes: Vec<((Scope, &'a str), Totals)>,

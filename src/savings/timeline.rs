@@ -179,7 +179,8 @@ impl<'a> PeriodTimeline<'a> {
                 .sum()
         };
         let mut accounts = HashMap::with_capacity_and_hasher(
-            self.previous.accounts.len().max(self.heads.sorted.len()),
+            // Accounts, not statements: one entry per account with a head this month.
+            self.previous.accounts.len().max(self.heads.groups().count()),
             Default::default(),
         );
         for (account, c) in &self.previous.accounts {

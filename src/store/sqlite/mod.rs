@@ -66,11 +66,16 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// A connection of the recompute's own (see `period`). The ingestion's connection and its
-    /// page cache are let go first: the recompute needs the memory.
+    /// A connection of the recompute's own (see `period`).
     fn conn(&self) -> anyhow::Result<rusqlite::Connection> {
+        period::open(self.recompute_file()?)
+    }
+
+    /// The database file for the recompute's connections, once the ingestion's connection and
+    /// its page cache are let go: the recompute needs the memory.
+    fn recompute_file(&self) -> anyhow::Result<&std::path::Path> {
         drop(self.writer_slot().take());
-        period::open(self.file()?)
+        self.file()
     }
 
     fn file(&self) -> anyhow::Result<&std::path::Path> {
@@ -217,9 +222,7 @@ impl Store for SqliteStore {
     }
 
     async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
-        // The recompute needs the memory of the ingestion's connection (see `conn`).
-        drop(self.writer_slot().take());
-        period::facts(self.file()?, p, window_end)
+        period::facts(self.recompute_file()?, p, window_end)
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
