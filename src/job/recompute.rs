@@ -9,7 +9,7 @@ use crate::indicators;
 use crate::reconcile::{self, PeriodInputs};
 use crate::records::{HashMap, HashSet};
 use crate::report::period_files::{prepare_period, sort_account_months, PeriodOutputs};
-use crate::report::{prepare_reports, Prepared};
+use crate::report::{prepare_html, prepare_xlsx, Prepared};
 use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
 use crate::store::{PeriodFacts, PeriodReport, PeriodResults, Store, StoredIndicator};
@@ -135,9 +135,20 @@ impl<S: Store> Job<'_, S> {
             indicators,
             districts,
         };
+        // The spreadsheet on a thread of its own: it is the longest output, and the CSVs and the
+        // page are written beside it instead of after it.
+        let report = Arc::new(report);
+        let language = self.settings.report_language;
+        let spreadsheet = tokio::task::spawn_blocking({
+            let (output, report) = (self.settings.output.clone(), Arc::clone(&report));
+            move || -> anyhow::Result<Prepared> {
+                let mut prepared = Prepared::default();
+                prepare_xlsx(&mut prepared, &output, &report, language)?;
+                Ok(prepared)
+            }
+        });
         let writing = tokio::task::spawn_blocking({
             let output = self.settings.output.clone();
-            let language = self.settings.report_language;
             let indicator_rows = indicator_rows.clone();
             move || -> anyhow::Result<(Prepared, PathBuf)> {
                 let mut prepared = Prepared::default();
@@ -148,7 +159,7 @@ impl<S: Store> Job<'_, S> {
                     indicators: &indicator_rows,
                 };
                 prepare_period(&mut prepared, &output, &outputs)?;
-                let html = prepare_reports(&mut prepared, &output, &report, language)?;
+                let html = prepare_html(&mut prepared, &output, &report, language)?;
                 Ok((prepared, html))
             }
         });
@@ -167,7 +178,8 @@ impl<S: Store> Job<'_, S> {
         drop(checkpoint);
         self.summary.time("save", started);
         let started = std::time::Instant::now();
-        let (prepared, html) = writing.await??;
+        let (mut prepared, html) = writing.await??;
+        prepared.append(spreadsheet.await??);
         prepared.persist()?;
         tracing::info!(report = %html.display(), "Reports written.");
         self.summary.reports_written.push(period.to_string());

@@ -141,6 +141,11 @@ impl Prepared {
         Ok(())
     }
 
+    /// Takes over the files `other` prepared, after this one's.
+    pub fn append(&mut self, other: Prepared) {
+        self.files.extend(other.files);
+    }
+
     /// Renames every file into place, in the order they were prepared.
     pub fn persist(self) -> std::io::Result<()> {
         for (tmp, path) in self.files {

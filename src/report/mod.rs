@@ -40,15 +40,40 @@ pub fn prepare_reports(
     report: &PeriodReport,
     language: Language,
 ) -> anyhow::Result<PathBuf> {
+    let html_path = prepare_html(prepared, output, report, language)?;
+    prepare_xlsx(prepared, output, report, language)?;
+    Ok(html_path)
+}
+
+/// `reporte.html`, under a temporary name until `prepared` is persisted. Returns its path.
+pub fn prepare_html(
+    prepared: &mut Prepared,
+    output: &Path,
+    report: &PeriodReport,
+    language: Language,
+) -> anyhow::Result<PathBuf> {
     let view = view::ReportView::new(report);
     let raffle = raffle_status::read(output, report.period.raffle_period());
-    let dir = output.join(report.period.to_string());
-    let html_path = dir.join("reporte.html");
+    let html_path = output.join(report.period.to_string()).join("reporte.html");
     prepared
         .add(&html_path, html::render(&view, language, &raffle).as_bytes())
         .with_context(|| format!("Failed to write {}", html_path.display()))?;
-    let xlsx = xlsx::render(&view, language, &raffle).context("Failed to build the spreadsheet")?;
-    let xlsx_path = dir.join("reporte.xlsx");
-    prepared.add(&xlsx_path, &xlsx).with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
     Ok(html_path)
+}
+
+/// `reporte.xlsx`, under a temporary name until `prepared` is persisted. At national scale it
+/// is the longest of a period's outputs (its account-month sheet is compressed as it is
+/// written), so the recompute builds it on a thread of its own.
+pub fn prepare_xlsx(
+    prepared: &mut Prepared,
+    output: &Path,
+    report: &PeriodReport,
+    language: Language,
+) -> anyhow::Result<()> {
+    let view = view::ReportView::new(report);
+    let raffle = raffle_status::read(output, report.period.raffle_period());
+    let xlsx = xlsx::render(&view, language, &raffle).context("Failed to build the spreadsheet")?;
+    let xlsx_path = output.join(report.period.to_string()).join("reporte.xlsx");
+    prepared.add(&xlsx_path, &xlsx).with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
+    Ok(())
 }

