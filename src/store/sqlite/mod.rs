@@ -33,6 +33,9 @@ pub struct SqliteStore {
     /// The ingestion's connection, kept from one file to the next so that its page cache (the
     /// indexes files insert into at random places) stays warm; let go when the recompute starts.
     writer: std::sync::Mutex<Option<rusqlite::Connection>>,
+    /// The thread copying the ingestion's write-ahead log back into the database while the
+    /// recompute reads and computes (see `recompute_file`); the save waits for it.
+    checkpointing: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SqliteStore {
@@ -59,7 +62,12 @@ impl SqliteStore {
             .run(&pool)
             .await
             .context("Failed to migrate the database")?;
-        Ok(Self { pool, path, writer: std::sync::Mutex::new(None) })
+        Ok(Self {
+            pool,
+            path,
+            writer: std::sync::Mutex::new(None),
+            checkpointing: std::sync::Mutex::new(None),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -73,9 +81,43 @@ impl SqliteStore {
 
     /// The database file for the recompute's connections, once the ingestion's connection and
     /// its page cache are let go: the recompute needs the memory.
+    ///
+    /// The ingestion leaves up to `WAL_CHECKPOINT_PAGES` pages in the write-ahead log. They are
+    /// copied back into the database on a thread of its own while the period is read and
+    /// decided (a passive checkpoint: readers go on, and they read the same data either way),
+    /// instead of inside the save's commit.
     fn recompute_file(&self) -> anyhow::Result<&std::path::Path> {
-        drop(self.writer_slot().take());
+        if let Some(conn) = self.writer_slot().take() {
+            let handle = std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+                let started = std::time::Instant::now();
+                // Best effort: the save's commit checkpoints what is left.
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                });
+                let ms = started.elapsed().as_millis() as u64;
+                match done {
+                    Ok((log, copied)) => tracing::debug!(log, copied, ms, "Write-ahead log checkpointed."),
+                    Err(e) => tracing::debug!(error = %e, ms, "Write-ahead log checkpoint left to the save."),
+                }
+            });
+            match handle {
+                Ok(handle) => *self.checkpoint_slot() = Some(handle),
+                Err(e) => tracing::debug!(error = %e, "Write-ahead log checkpoint left to the save."),
+            }
+        }
         self.file()
+    }
+
+    /// Waits for the ingestion's checkpoint, if one is running.
+    fn checkpointed(&self) {
+        if let Some(handle) = self.checkpoint_slot().take() {
+            // The thread logs its own failure; a panic there left the database as it was.
+            let _ = handle.join();
+        }
+    }
+
+    fn checkpoint_slot(&self) -> std::sync::MutexGuard<'_, Option<std::thread::JoinHandle<()>>> {
+        self.checkpointing.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn file(&self) -> anyhow::Result<&std::path::Path> {
@@ -95,6 +137,10 @@ impl SqliteStore {
             None => {
                 let conn = period::open(self.file()?)?;
                 conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+                // A stored file leaves the inbox right after its commit, so the commit must
+                // survive a power cut: the log is flushed to disk at every commit. (With the
+                // default `NORMAL` only a checkpoint flushes it, and the log now spans files.)
+                conn.pragma_update(None, "synchronous", "FULL")?;
                 Ok(conn)
             }
         }
@@ -239,7 +285,9 @@ impl Store for SqliteStore {
     }
 
     async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
-        period::save_period(&mut self.conn()?, results)
+        let mut conn = self.conn()?;
+        self.checkpointed();
+        period::save_period(&mut conn, results)
     }
 
     async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {
@@ -356,5 +404,33 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ingestion's commits are flushed to disk (the inbox copy goes right after), its log
+    /// spans files, and the log it leaves is copied back once the recompute starts.
+    #[tokio::test]
+    async fn the_ingestion_writer_commits_durably_and_its_log_is_checkpointed_when_the_recompute_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = SqliteStore::open(&format!("sqlite://{}", path.display())).await.unwrap();
+        let conn = store.writer_conn().unwrap();
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "FULL");
+        let pages: i64 = conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap();
+        assert_eq!(pages, WAL_CHECKPOINT_PAGES);
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000));").unwrap();
+        *store.writer_slot() = Some(conn);
+        let size = || std::fs::metadata(&path).unwrap().len();
+        let before = size();
+        assert!(before < 100_000, "the row waits in the log, not in the database file: {before}");
+        store.recompute_file().unwrap();
+        store.checkpointed();
+        assert!(store.writer_slot().is_none(), "the ingestion's connection is let go");
+        assert!(size() > before + 100_000, "the log was copied back into the database file");
     }
 }
