@@ -91,11 +91,15 @@ async fn copy_checkpoint(
 ) -> anyhow::Result<()> {
     let p = results.period.first_day();
     sqlx::query("INSERT INTO checkpoints (period) VALUES ($1)").bind(p).execute(&mut **tx).await?;
+    // In key order, as on SQLite: the rows go to the right edge of the primary key's B-tree
+    // instead of landing at random pages.
+    let mut accounts: Vec<_> = results.checkpoint.accounts.iter().collect();
+    accounts.sort_unstable_by(|a, b| a.0.cmp(b.0));
     copy_in(
         tx,
         "checkpoint_accounts (period, account, statement_id, from_date, to_date, file_id, position, opening_cents, \
          closing_cents, base_cents)",
-        &results.checkpoint.accounts,
+        accounts,
         |out, (account, c)| {
             out.field(p)?.field(account.as_str())?.field(c.statement_id)?.field(c.from)?.field(c.to)?;
             out.field(c.seq.file)?.field(c.seq.position)?.field(c.opening_cents)?.field(c.closing_cents)?;
