@@ -10,6 +10,8 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
     let p = results.period.first_day();
     // Creating a partition locks its parent: done in its own short transaction, first.
     sqlx::query("SELECT ensure_month_partition('account_months', $1)").bind(p).execute(pool).await?;
+    let started = std::time::Instant::now();
+    let done = |what: &str| tracing::debug!(what, ms = started.elapsed().as_millis() as u64, "Saved.");
     let mut tx = pool.begin().await?;
     for table in ["recon_matches", "recon_duplicates"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE period >= $1")).bind(p).execute(&mut *tx).await?;
@@ -26,8 +28,11 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
             .execute(&mut *tx)
             .await?;
     }
+    done("deleted");
     copy_reconciliation(&mut tx, results).await?;
+    done("reconciliation");
     copy_checkpoint(&mut tx, results).await?;
+    done("checkpoint");
     copy_in(
         &mut tx,
         "account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, \
@@ -44,12 +49,14 @@ pub async fn save_period(pool: &PgPool, results: &PeriodResults<'_>) -> anyhow::
         },
     )
     .await?;
+    done("account_months");
     copy_in(&mut tx, "indicators (period, scope, scope_id, metric, value)", results.indicators, |out, i| {
         out.field(p)?.field(i.scope.code())?.field(&i.scope_id)?.field(i.metric)?.field(&i.value)?;
         Ok(())
     })
     .await?;
     tx.commit().await?;
+    done("commit");
     Ok(())
 }
 
