@@ -16,6 +16,18 @@ use sqlx::{PgPool, Row};
 const HEAD_COLUMNS: &str =
     "s.id, s.account, s.from_date, s.to_date, s.opening_cents, s.closing_cents, s.file_id, s.position";
 
+/// A vector sized for the rows `from_where` selects. Grown by doubling, a vector of millions of
+/// rows briefly held its old and new buffers at once, and every row was written twice; the count
+/// costs the server a scan of the pages the read then finds in its cache.
+async fn sized_for<T>(pool: &PgPool, from_where: &str) -> anyhow::Result<Vec<T>> {
+    Ok(Vec::with_capacity(count(pool, from_where).await?))
+}
+
+async fn count(pool: &PgPool, from_where: &str) -> anyhow::Result<usize> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) {from_where}")).fetch_one(pool).await?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec<RosterMember>> {
     const COLUMNS: &[&str] = &["dni", "ubigeo", "grupo", "estado", "cuenta", "monto_cents"];
     const WITH_NAMES: &[&str] = &[
@@ -30,12 +42,13 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
         "apellido_materno",
         "distrito",
     ];
-    let rest = format!(
+    let rows = format!(
         "FROM roster_rows WHERE roster_id = \
-           (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1) ORDER BY position",
+           (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1)",
         date_literal(p.first_day())
     );
-    let mut out = Vec::new();
+    let mut out = sized_for(pool, &rows).await?;
+    let rest = format!("{rows} ORDER BY position");
     copy_out(pool, "roster_rows", if names { WITH_NAMES } else { COLUMNS }, &rest, |f| {
         let names = if names {
             Some(Box::new(MemberNames {
@@ -65,11 +78,9 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
 pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
     const COLUMNS: &[&str] =
         &["id", "lote", "dni", "cuenta", "monto_cents", "referencia", "file_id", "position"];
-    let rest = format!(
-        "FROM instructions WHERE periodo = {} ORDER BY file_id, position",
-        date_literal(p.first_day())
-    );
-    let mut out = Vec::new();
+    let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
+    let mut out = sized_for(pool, &rows).await?;
+    let rest = format!("{rows} ORDER BY file_id, position");
     copy_out(pool, "instructions", COLUMNS, &rest, |f| {
         out.push(InstructionRec {
             id: f.int(0)?,
@@ -115,12 +126,13 @@ pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> a
         "e.statement_id",
         "s.from_date",
     ];
+    let (from, to) = (date_literal(from), date_literal(to));
+    // Counted without the join: every entry has its statement.
+    let mut out =
+        sized_for(pool, &format!("FROM entries WHERE booking_date BETWEEN {from} AND {to}")).await?;
     let rest = format!(
-        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {} AND {}",
-        date_literal(from),
-        date_literal(to)
+        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {from} AND {to}"
     );
-    let mut out = Vec::new();
     copy_out(pool, "entries", COLUMNS, &rest, |f| {
         out.push(EntryRec {
             id: f.int(0)?,
@@ -150,7 +162,7 @@ pub async fn statements_starting(pool: &PgPool, p: Period) -> anyhow::Result<Vec
         date_literal(p.first_day()),
         date_literal(p.last_day())
     );
-    let mut out = Vec::new();
+    let mut out = sized_for(pool, &rest).await?;
     copy_out(pool, "statements", COLUMNS, &rest, |f| {
         out.push(StatementHead {
             id: f.int(0)?,
@@ -193,6 +205,7 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
         ];
         let rest = format!("FROM checkpoint_accounts WHERE period = {}", date_literal(previous));
         let accounts = &mut checkpoint.accounts;
+        accounts.reserve(count(pool, &rest).await?);
         copy_out(pool, "checkpoint_accounts", COLUMNS, &rest, |f| {
             accounts.insert(
                 f.text(1)?.into(),
