@@ -2,7 +2,7 @@
 //!
 //! A period's large reads are millions of rows. Through the query protocol sqlx builds a row
 //! object for every `DataRow` and looks each column up by name or index; at 700,000 women that
-//! cost about four times what the server took to run the queries. `COPY` sends the same rows as
+//! cost several times what the server took to run the queries. `COPY` sends the same rows as
 //! CSV text, which [`CsvDecoder`] decodes with `csv_core` as the chunks arrive (nothing buffered
 //! beyond the row being read), handing each row's fields to the caller by position.
 //!
@@ -19,8 +19,9 @@ use sqlx::{PgConnection, PgPool, Postgres};
 
 /// Runs `COPY (SELECT {columns} {rest}) TO STDOUT WITH (FORMAT csv)` on a connection of its own
 /// and hands every row to `each`, in the order the server sends them. `table` and `columns` name
-/// a bad field in errors. `COPY` takes no bind parameters: `rest` carries its values inline
-/// (only dates and numbers, see [`date_literal`]).
+/// a bad field in errors; the first column is never free text (csv_core drops a UTF-8
+/// byte-order mark at the start of its input). `COPY` takes no bind parameters: `rest` carries
+/// its values inline (only dates and numbers, see [`date_literal`]).
 pub async fn copy_out(
     pool: &PgPool,
     table: &'static str,
@@ -29,22 +30,25 @@ pub async fn copy_out(
     mut each: impl FnMut(&Fields<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let sql = format!("COPY (SELECT {} {rest}) TO STDOUT WITH (FORMAT csv)", columns.join(", "));
-    let mut conn = Unfinished(pool.acquire().await?, true);
-    stream(&mut conn.0, &sql, CsvDecoder::new(table, columns), &mut each).await?;
-    conn.1 = false;
+    let mut copying = Copying { conn: pool.acquire().await?, read_to_the_end: false };
+    stream(&mut copying.conn, &sql, CsvDecoder::new(table, columns), &mut each).await?;
+    copying.read_to_the_end = true;
     Ok(())
 }
 
-/// A connection whose `COPY` output may not have been read to its end (an error, or the read
-/// dropped by `try_join!` when another failed): sqlx would hand it out again with the rest of
-/// the rows still queued, and the next query would read them; such a connection is closed
+/// A pooled connection in `COPY … TO STDOUT`. If its output was not read to the end (an error,
+/// or the read dropped by `try_join!` when another read failed), sqlx would hand it out again
+/// with the rest of the rows still queued and the next query would read them: it is closed
 /// instead of going back to the pool.
-struct Unfinished(PoolConnection<Postgres>, bool);
+struct Copying {
+    conn: PoolConnection<Postgres>,
+    read_to_the_end: bool,
+}
 
-impl Drop for Unfinished {
+impl Drop for Copying {
     fn drop(&mut self) {
-        if self.1 {
-            self.0.close_on_drop();
+        if !self.read_to_the_end {
+            self.conn.close_on_drop();
         }
     }
 }
@@ -369,8 +373,18 @@ mod tests {
         let Some(url) = super::super::test_server() else { return };
         // One connection: a read that fails half way must not hand it on with rows still queued.
         let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-        let texts =
-            ["", "a,b", "say \"hi\"\nthere", "x\r\ny", "\\N", "ñandú «José» 😀", "NULL", " lead", "\""];
+        let texts = [
+            "",
+            "a,b",
+            "say \"hi\"\nthere",
+            "x\r\ny",
+            "\\N",
+            "ñandú «José» 😀",
+            "NULL",
+            " lead",
+            "\"",
+            "\\.",
+        ];
         let mut values: Vec<String> = texts
             .iter()
             .enumerate()
