@@ -7,6 +7,7 @@ use crate::reconcile::{Category, ExceptionRow};
 use crate::records::Seq;
 use crate::savings::{AccountMonth, Balances};
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -81,4 +82,38 @@ pub fn account_month(period: Period, c: AccountMonthColumns) -> anyhow::Result<A
         voluntary_deposits: count(c.voluntary_deposits),
         saver: c.saver,
     })
+}
+
+/// A stored `YYYY-MM-DD` date: SQLite's text, and PostgreSQL's in `COPY` output (sqlx connects
+/// with `DateStyle` ISO). Read for every entry of a period: no format string to interpret.
+pub fn schema_date(text: &str) -> anyhow::Result<NaiveDate> {
+    let bad = || anyhow::anyhow!("Bad date in database: {text}");
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let number = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let (year, month, day) = (number(&b[..4]), number(&b[5..7]), number(&b[8..]));
+    match (year, month, day) {
+        (Some(y), Some(m), Some(d)) => {
+            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| bad())?, m, d).ok_or_else(bad)
+        }
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schema_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn schema_dates_are_read_exactly_or_refused() {
+        assert_eq!(schema_date("2012-02-29").unwrap(), NaiveDate::from_ymd_opt(2012, 2, 29).unwrap());
+        for bad in ["2013-02-29", "2012-7-01", "2012/07/01", "07/01/2012", "2012-07-01 ", "", "+012-07-01"] {
+            assert!(schema_date(bad).is_err(), "{bad:?} was read as a date");
+        }
+    }
 }

@@ -153,6 +153,7 @@ impl CopyError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_server;
     use super::*;
 
     fn row(fill: impl FnOnce(&mut CopyRows) -> anyhow::Result<()>) -> String {
@@ -175,17 +176,6 @@ mod tests {
     #[test]
     fn the_end_of_data_marker_cannot_be_forged() {
         assert_eq!(row(|r| r.field("\\.").map(|_| ())), "\\\\.\n");
-    }
-
-    /// The test server, when `ALCANCIA_TEST_DATABASE_URL` is set (required under `CI=true`).
-    fn test_server() -> Option<String> {
-        match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Some(url),
-            _ if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("CI=true needs ALCANCIA_TEST_DATABASE_URL")
-            }
-            _ => None,
-        }
     }
 
     #[tokio::test]

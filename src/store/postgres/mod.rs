@@ -5,6 +5,7 @@
 //! configuration file. [`lock::PgRunLock`] keeps two runs, on any machines, from overlapping.
 
 mod copy;
+mod copy_out;
 pub mod lock;
 mod migrate;
 mod raffle;
@@ -267,13 +268,25 @@ impl Store for PgStore {
     async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
         // Each read on its own pooled connection: the server works on them at once.
         let pool = &self.pool;
+        let started = Instant::now();
+        let read = |what: &str, rows: usize| {
+            tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
+        };
         let (roster, instructions, window_entries, heads, previous, ledger) = tokio::try_join!(
-            read::roster(pool, p, false),
-            read::instructions(pool, p),
-            read::entries_between(pool, p.first_day(), window_end),
-            read::statements_starting(pool, p),
-            read::checkpoint_before(pool, p),
-            read::ledger_before(pool, p),
+            async { read::roster(pool, p, false).await.inspect(|r| read("roster", r.len())) },
+            async { read::instructions(pool, p).await.inspect(|r| read("instructions", r.len())) },
+            async {
+                read::entries_between(pool, p.first_day(), window_end)
+                    .await
+                    .inspect(|r| read("entries", r.len()))
+            },
+            async { read::statements_starting(pool, p).await.inspect(|r| read("statements", r.len())) },
+            async {
+                read::checkpoint_before(pool, p).await.inspect(|r| read("checkpoint", r.accounts.len()))
+            },
+            async {
+                read::ledger_before(pool, p).await.inspect(|r| read("ledger", r.consumed_credits.len()))
+            },
         )?;
         Ok(PeriodFacts { roster, instructions, window_entries, heads, previous, ledger })
     }
@@ -375,5 +388,17 @@ impl Store for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+/// The test server, when `ALCANCIA_TEST_DATABASE_URL` is set (required under `CI=true`).
+#[cfg(test)]
+fn test_server() -> Option<String> {
+    match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true needs ALCANCIA_TEST_DATABASE_URL")
+        }
+        _ => None,
     }
 }

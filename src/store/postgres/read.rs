@@ -1,6 +1,7 @@
 //! The queries the decisions read through: the same rows, in the same order, as the SQLite
 //! store returns (ties are broken by delivery order, never left to the planner).
 
+use super::copy_out::{copy_out, date_literal};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
@@ -15,79 +16,85 @@ use sqlx::{PgPool, Row};
 const HEAD_COLUMNS: &str =
     "s.id, s.account, s.from_date, s.to_date, s.opening_cents, s.closing_cents, s.file_id, s.position";
 
-fn bad(what: &str) -> impl Fn(String) -> anyhow::Error + '_ {
-    move |e| anyhow::anyhow!("Bad {what} in database: {e}")
+/// A vector sized for the rows `from_where` selects. Grown by doubling, a vector of millions of
+/// rows briefly held its old and new buffers at once, and every row was written twice; the count
+/// costs the server a scan of the pages the read then finds in its cache.
+async fn sized_for<T>(pool: &PgPool, from_where: &str) -> anyhow::Result<Vec<T>> {
+    Ok(Vec::with_capacity(count(pool, from_where).await?))
+}
+
+async fn count(pool: &PgPool, from_where: &str) -> anyhow::Result<usize> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) {from_where}")).fetch_one(pool).await?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec<RosterMember>> {
-    let names_of = |r: &PgRow| -> anyhow::Result<Option<Box<MemberNames>>> {
-        if !names {
-            return Ok(None);
-        }
-        Ok(Some(Box::new(MemberNames {
-            nombres: r.try_get("nombres")?,
-            apellido_paterno: r.try_get("apellido_paterno")?,
-            apellido_materno: r.try_get("apellido_materno")?,
-            distrito: r.try_get("distrito")?,
-        })))
-    };
-    let mut rows = sqlx::query(
-        "SELECT dni, nombres, apellido_paterno, apellido_materno, ubigeo, distrito, grupo, estado, cuenta, monto_cents \
-         FROM roster_rows WHERE roster_id = \
-           (SELECT id FROM rosters WHERE period = $1 ORDER BY version DESC LIMIT 1) ORDER BY position",
-    )
-    .bind(p.first_day())
-    .fetch(pool);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
+    const COLUMNS: &[&str] = &["dni", "ubigeo", "grupo", "estado", "cuenta", "monto_cents"];
+    const WITH_NAMES: &[&str] = &[
+        "dni",
+        "ubigeo",
+        "grupo",
+        "estado",
+        "cuenta",
+        "monto_cents",
+        "nombres",
+        "apellido_paterno",
+        "apellido_materno",
+        "distrito",
+    ];
+    let rows = format!(
+        "FROM roster_rows WHERE roster_id = \
+           (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1)",
+        date_literal(p.first_day())
+    );
+    let mut out = sized_for(pool, &rows).await?;
+    let rest = format!("{rows} ORDER BY position");
+    copy_out(pool, "roster_rows", if names { WITH_NAMES } else { COLUMNS }, &rest, |f| {
+        let names = if names {
+            Some(Box::new(MemberNames {
+                nombres: f.text(6)?.to_owned(),
+                apellido_paterno: f.text(7)?.to_owned(),
+                apellido_materno: f.text(8)?.to_owned(),
+                distrito: f.text(9)?.to_owned(),
+            }))
+        } else {
+            None
+        };
         out.push(RosterMember {
-            dni: Dni::parse(r.try_get("dni")?).map_err(bad("roster row"))?,
-            names: names_of(&r)?,
-            ubigeo: Ubigeo::parse(r.try_get("ubigeo")?).map_err(bad("roster row"))?,
-            grupo: Grupo::parse(r.try_get("grupo")?).map_err(bad("roster row"))?,
-            estado: Estado::parse(r.try_get("estado")?).map_err(bad("roster row"))?,
-            cuenta: r.try_get::<&str, _>("cuenta")?.into(),
-            monto: from_cents(r.try_get("monto_cents")?),
+            dni: Dni::parse(f.text(0)?).map_err(|e| f.bad(0, e))?,
+            names,
+            ubigeo: Ubigeo::parse(f.text(1)?).map_err(|e| f.bad(1, e))?,
+            grupo: Grupo::parse(f.text(2)?).map_err(|e| f.bad(2, e))?,
+            estado: Estado::parse(f.text(3)?).map_err(|e| f.bad(3, e))?,
+            cuenta: f.text(4)?.into(),
+            monto: from_cents(f.int(5)?),
         });
-    }
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
 pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-    let mut rows = sqlx::query(
-        "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
-         WHERE periodo = $1 ORDER BY file_id, position",
-    )
-    .bind(p.first_day())
-    .fetch(pool);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
+    const COLUMNS: &[&str] =
+        &["id", "lote", "dni", "cuenta", "monto_cents", "referencia", "file_id", "position"];
+    let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
+    let mut out = sized_for(pool, &rows).await?;
+    let rest = format!("{rows} ORDER BY file_id, position");
+    copy_out(pool, "instructions", COLUMNS, &rest, |f| {
         out.push(InstructionRec {
-            id: r.try_get("id")?,
-            lote: r.try_get::<&str, _>("lote")?.into(),
-            dni: Dni::parse(r.try_get("dni")?).map_err(bad("instruction"))?,
-            cuenta: r.try_get::<&str, _>("cuenta")?.into(),
-            monto: from_cents(r.try_get("monto_cents")?),
-            referencia: r.try_get::<&str, _>("referencia")?.into(),
-            seq: Seq { file: r.try_get("file_id")?, position: r.try_get("position")? },
+            id: f.int(0)?,
+            lote: f.text(1)?.into(),
+            dni: Dni::parse(f.text(2)?).map_err(|e| f.bad(2, e))?,
+            cuenta: f.text(3)?.into(),
+            monto: from_cents(f.int(4)?),
+            referencia: f.text(5)?.into(),
+            seq: Seq { file: f.int(6)?, position: f.int(7)? },
         });
-    }
-    Ok(out)
-}
-
-fn entry_from_row(r: &PgRow) -> anyhow::Result<EntryRec> {
-    Ok(EntryRec {
-        id: r.try_get(0)?,
-        account: r.try_get::<&str, _>(1)?.into(),
-        booking_date: r.try_get(2)?,
-        amount: from_cents(r.try_get(3)?),
-        reversal: r.try_get(4)?,
-        referencia: r.try_get::<Option<&str>, _>(5)?.map(Into::into),
-        kind: EntryKind::from_code(r.try_get(6)?),
-        seq: Seq { file: r.try_get(7)?, position: r.try_get(8)? },
-        statement_id: r.try_get(9)?,
-        statement_from: r.try_get(10)?,
+        Ok(())
     })
+    .await?;
+    Ok(out)
 }
 
 fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
@@ -105,30 +112,70 @@ fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
 /// Booked entries with a booking date in `from..=to`, each with its statement's first day, in
 /// no particular order (every decision orders what it reads). Rows are decoded as they arrive.
 pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
-    let mut rows = sqlx::query(
-        "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
-         e.position, e.statement_id, s.from_date \
-         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN $1 AND $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch(pool);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
-        out.push(entry_from_row(&r)?);
-    }
+    const COLUMNS: &[&str] = &[
+        "e.id",
+        "e.account",
+        "e.booking_date",
+        "e.amount_cents",
+        "e.reversal",
+        "e.referencia IS NULL",
+        "e.referencia",
+        "e.kind",
+        "e.file_id",
+        "e.position",
+        "e.statement_id",
+        "s.from_date",
+    ];
+    let (from, to) = (date_literal(from), date_literal(to));
+    // Counted without the join: every entry has its statement.
+    let mut out =
+        sized_for(pool, &format!("FROM entries WHERE booking_date BETWEEN {from} AND {to}")).await?;
+    let rest = format!(
+        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {from} AND {to}"
+    );
+    copy_out(pool, "entries", COLUMNS, &rest, |f| {
+        out.push(EntryRec {
+            id: f.int(0)?,
+            account: f.text(1)?.into(),
+            booking_date: f.date(2)?,
+            amount: from_cents(f.int(3)?),
+            reversal: f.flag(4)?,
+            referencia: f.optional_text(5)?.map(Into::into),
+            kind: EntryKind::from_code(f.text(7)?),
+            seq: Seq { file: f.int(8)?, position: f.int(9)? },
+            statement_id: f.int(10)?,
+            statement_from: f.date(11)?,
+        });
+        Ok(())
+    })
+    .await?;
     Ok(out)
 }
 
 /// Statements whose coverage starts in the period, by (first day, delivery order). Sorted here:
 /// a national month is ~1.8 M statements, which the server would sort on disk (`work_mem`).
 pub async fn statements_starting(pool: &PgPool, p: Period) -> anyhow::Result<Vec<StatementHead>> {
-    let sql = format!("SELECT {HEAD_COLUMNS} FROM statements s WHERE s.from_date BETWEEN $1 AND $2");
-    let mut rows = sqlx::query(&sql).bind(p.first_day()).bind(p.last_day()).fetch(pool);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
-        out.push(head_from_row(&r)?);
-    }
+    const COLUMNS: &[&str] =
+        &["id", "account", "from_date", "to_date", "opening_cents", "closing_cents", "file_id", "position"];
+    let rest = format!(
+        "FROM statements WHERE from_date BETWEEN {} AND {}",
+        date_literal(p.first_day()),
+        date_literal(p.last_day())
+    );
+    let mut out = sized_for(pool, &rest).await?;
+    copy_out(pool, "statements", COLUMNS, &rest, |f| {
+        out.push(StatementHead {
+            id: f.int(0)?,
+            account: f.text(1)?.into(),
+            from: f.date(2)?,
+            to: f.date(3)?,
+            opening: from_cents(f.int(4)?),
+            closing: from_cents(f.int(5)?),
+            seq: Seq { file: f.int(6)?, position: f.int(7)? },
+        });
+        Ok(())
+    })
+    .await?;
     // (file, position) is unique: no ties.
     out.sort_unstable_by_key(|h| (h.from, h.seq.file, h.seq.position));
     Ok(out)
@@ -145,27 +192,36 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
         .await?;
     let mut checkpoint = Checkpoint::default();
     if stored.is_some() {
-        let mut rows = sqlx::query(
-            "SELECT account, statement_id, from_date, to_date, file_id, position, opening_cents, closing_cents, \
-             base_cents FROM checkpoint_accounts WHERE period = $1",
-        )
-        .bind(previous)
-        .fetch(pool);
-        while let Some(r) = rows.try_next().await? {
-            checkpoint.accounts.insert(
-                r.try_get::<&str, _>(0)?.into(),
+        const COLUMNS: &[&str] = &[
+            "statement_id",
+            "account",
+            "from_date",
+            "to_date",
+            "file_id",
+            "position",
+            "opening_cents",
+            "closing_cents",
+            "base_cents",
+        ];
+        let rest = format!("FROM checkpoint_accounts WHERE period = {}", date_literal(previous));
+        let accounts = &mut checkpoint.accounts;
+        accounts.reserve(count(pool, &rest).await?);
+        copy_out(pool, "checkpoint_accounts", COLUMNS, &rest, |f| {
+            accounts.insert(
+                f.text(1)?.into(),
                 AccountCheckpoint {
-                    statement_id: r.try_get(1)?,
-                    from: r.try_get(2)?,
-                    to: r.try_get(3)?,
-                    seq: Seq { file: r.try_get(4)?, position: r.try_get(5)? },
-                    opening_cents: r.try_get(6)?,
-                    closing_cents: r.try_get(7)?,
-                    base_cents: r.try_get(8)?,
+                    statement_id: f.int(0)?,
+                    from: f.date(2)?,
+                    to: f.date(3)?,
+                    seq: Seq { file: f.int(4)?, position: f.int(5)? },
+                    opening_cents: f.int(6)?,
+                    closing_cents: f.int(7)?,
+                    base_cents: f.int(8)?,
                 },
             );
-        }
-        drop(rows);
+            Ok(())
+        })
+        .await?;
         let mut rows =
             sqlx::query("SELECT statement_id, account, cents FROM checkpoint_early WHERE period = $1")
                 .bind(previous)

@@ -156,25 +156,6 @@ impl SqliteStore {
 /// reuses it after each checkpoint.
 const WAL_CHECKPOINT_PAGES: i64 = 100_000;
 
-/// A stored `YYYY-MM-DD` date (read for every entry of a period: no format string to interpret).
-pub(super) fn schema_date(text: &str) -> anyhow::Result<NaiveDate> {
-    let bad = || anyhow::anyhow!("Bad date in database: {text}");
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let number = |digits: &[u8]| -> Option<u32> {
-        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    let (year, month, day) = (number(&b[..4]), number(&b[5..7]), number(&b[8..]));
-    match (year, month, day) {
-        (Some(y), Some(m), Some(d)) => {
-            NaiveDate::from_ymd_opt(i32::try_from(y).map_err(|_| bad())?, m, d).ok_or_else(bad)
-        }
-        _ => Err(bad()),
-    }
-}
-
 fn period(text: &str) -> anyhow::Result<Period> {
     Period::parse(text).map_err(|e| anyhow::anyhow!("Bad period in database: {e}"))
 }

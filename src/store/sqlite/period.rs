@@ -4,13 +4,13 @@
 //! hundreds of thousands of rows a period reads and writes. Calls are synchronous; the job runs
 //! one step at a time, so nothing waits behind them.
 
-use super::schema_date as date;
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, StatementHead, Text};
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
+use crate::store::rows::schema_date as date;
 use crate::store::{PeriodFacts, PeriodResults};
 use anyhow::Context as _;
 use chrono::NaiveDate;
