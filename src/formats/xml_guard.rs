@@ -17,6 +17,10 @@
 mod cursor;
 mod input;
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
