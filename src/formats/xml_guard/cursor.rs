@@ -98,9 +98,11 @@ impl<R: BufRead> XmlCursor<R> {
     /// The path of the element that holds the innermost one, e.g. `/Document/A` for
     /// `/Document/A/Stmt[2]`.
     pub fn parent_path(&self) -> &str {
-        match self.depth {
-            0 | 1 => "/",
-            depth => self.path.get(..self.frames[depth - 1].path_at).unwrap_or("/"),
+        // Cut at the last `/` rather than at the frame: a malformed name may hold a `/`, and
+        // the statements' places (`camt053::coverage`) have always been keyed this way.
+        match self.path().rsplit_once('/') {
+            Some(("", _)) | None => "/",
+            Some((parent, _)) => parent,
         }
     }
 
@@ -209,6 +211,10 @@ impl<R: BufRead> XmlCursor<R> {
             }
             Event::Text(text) => {
                 let raw = utf8(&text).map_err(|r| self.fail(r))?;
+                if !raw.as_bytes().contains(&b'&') {
+                    // Nothing to unescape (nearly every text): no call into the unescaper.
+                    return self.push_text(raw).map(|()| None);
+                }
                 let unescaped = quick_xml::escape::unescape(raw)
                     .map_err(|e| self.fail(format!("bad entity or character reference: {e}")))?;
                 self.push_text(&unescaped).map(|()| None)

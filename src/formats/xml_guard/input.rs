@@ -178,7 +178,7 @@ impl<R: Read> Guard<R> {
             let at = self.safe;
             // Bytes other than `<` and `>` only count towards the limits: a stretch of them is
             // counted at once rather than byte by byte (most of a file is such stretches).
-            let plain = memchr::memchr2(b'<', b'>', &self.buf[at..self.end]).unwrap_or(self.end - at);
+            let plain = plain_len(&self.buf[at..self.end]);
             if plain > 0 {
                 if !self.count_plain(plain) {
                     break;
@@ -187,10 +187,12 @@ impl<R: Read> Guard<R> {
             }
             if self.buf[at] == b'<' {
                 let ahead = &self.buf[at..self.end];
-                if ahead.len() < DOCTYPE.len() && !self.eof && could_become_dtd(ahead) {
+                // Only `<!` can start a keyword; every tag is `<` and a name or `/`.
+                let markup = ahead.get(1).is_none_or(|next| *next == b'!');
+                if markup && ahead.len() < DOCTYPE.len() && !self.eof && could_become_dtd(ahead) {
                     break; // Decided when the next read completes the keyword or not.
                 }
-                if let Some(what) = dtd_keyword(ahead) {
+                if let Some(what) = dtd_keyword(ahead).filter(|_| markup) {
                     self.refusal = Some(Refusal::Dtd(what));
                     break;
                 }
@@ -226,6 +228,21 @@ impl<R: Read> Guard<R> {
         let over_text = self.text.is_some_and(|text| text + 1 > MAX_TEXT);
         self.refusal = Some(if over_text { Refusal::LongText } else { Refusal::LongRun });
         false
+    }
+}
+
+/// The number of bytes before the first `<` or `>` (all of them when there is none). Most
+/// stretches between two marks are a few bytes (a name, an amount, indentation), shorter than
+/// it takes `memchr` to set up, so the first ones are looked at one by one.
+fn plain_len(bytes: &[u8]) -> usize {
+    let head = bytes.len().min(32);
+    let mark = |b: &u8| *b == b'<' || *b == b'>';
+    match bytes.get(..head).and_then(|h| h.iter().position(mark)) {
+        Some(at) => at,
+        None => {
+            let rest = bytes.get(head..).unwrap_or_default();
+            head + memchr::memchr2(b'<', b'>', rest).unwrap_or(rest.len())
+        }
     }
 }
 

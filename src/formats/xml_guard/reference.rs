@@ -403,3 +403,12 @@ impl<R: Read> Read for RefGuard<R> {
         Ok(n)
     }
 }
+
+/// `xml_date` as first written: every date through chrono's format-string parser.
+pub fn xml_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    let bad = || format!("not a date: {:?}", crate::domain::dni::shorten(text));
+    let (date, rest) = (text.get(..10).ok_or_else(bad)?, text.get(10..).unwrap_or_default());
+    let rest_ok = rest.is_empty() || rest.starts_with(['T', 'Z', '+', '-']);
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| bad())?;
+    rest_ok.then_some(date).ok_or_else(bad)
+}

@@ -118,8 +118,43 @@ fn limits_are_crossed_at_the_same_byte() {
     same(comment.as_bytes(), vec![4096]);
 }
 
+#[test]
+fn dates_read_as_chrono_reads_them() {
+    for text in [
+        "2012-07-31",
+        "2012-07-31T08:00:00",
+        "2012-07-31+05:00",
+        "2012-07-31-05:00",
+        "2012-07-31Z",
+        "2012-02-30",
+        "2012-13-01",
+        "2012-00-10",
+        "0000-01-01",
+        "9999-12-31",
+        "2012-7-31",
+        "2012-07-3",
+        "2012/07/31",
+        "2012-07-31 ",
+        "2012-07-31x",
+        " 2012-07-31",
+        "+2012-07-31",
+        "2012-07-3é",
+        "",
+        "2012",
+    ] {
+        assert_eq!(super::xml_date(text), super::reference::xml_date(text), "{text:?}");
+    }
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+    #[test]
+    fn dates_of_any_shape_read_as_chrono_reads_them(
+        text in "[0-9+ -]{0,3}[0-9]{0,4}[-/]?[0-9]{0,3}[-/]?[0-9]{0,3}(T[0-9:]{0,8}|Z|[+-][0-9:]{0,5}|é|x| )?",
+    ) {
+        proptest::prop_assert_eq!(super::xml_date(&text), super::reference::xml_date(&text));
+    }
 
     #[test]
     fn xml_like_text_walks_as_the_reference_walks(
