@@ -30,9 +30,9 @@ use super::xml_guard::{self, Node, XmlCursor};
 #[cfg(test)]
 use super::Batch; // The tests compare collected batches.
 use super::{Content, Format, ParseOptions, ParsedFile, Problem};
+use crate::records::HashSet;
 use draft::{Control, PmtInfDraft, TxDraft};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 use std::io::BufRead;
 
 /// Elements that may repeat among their siblings, so paths index them.
@@ -74,7 +74,8 @@ struct Parser<'o, 's> {
     /// Count and sum of every transaction of the file, valid or not.
     count: u64,
     sum: Decimal,
-    /// Every `referencia` so far, for the uniqueness check: the one per-file set that grows.
+    /// Every `referencia` so far, for the uniqueness check: the one per-file set that grows
+    /// (`ahash`: one lookup a transaction, and only membership is ever asked).
     referencias: HashSet<String>,
     pmt: Option<PmtInfDraft>,
     tx: Option<TxDraft>,
@@ -92,7 +93,7 @@ impl<'o, 's> Parser<'o, 's> {
             group: Control::default(),
             count: 0,
             sum: Decimal::ZERO,
-            referencias: HashSet::new(),
+            referencias: HashSet::default(),
             pmt: None,
             tx: None,
             ccy: None,
