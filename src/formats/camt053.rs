@@ -106,7 +106,7 @@ impl<'o, 's> Parser<'o, 's> {
     fn run<R: std::io::BufRead>(&mut self, cursor: &mut XmlCursor<R>) {
         loop {
             match cursor.advance() {
-                Ok(Node::Open(name)) => self.open(cursor, &name),
+                Ok(Node::Open(_)) => self.open(cursor, cursor.name()),
                 Ok(Node::Close(_)) => self.close(cursor),
                 Ok(Node::End) => break,
                 Err(problem) => {
@@ -137,16 +137,16 @@ impl<'o, 's> Parser<'o, 's> {
             (2, "Stmt") => {
                 self.stmt_count += 1;
                 self.depths.stmt = Some(depth);
-                self.stmt = Some(StmtDraft::new(cursor.path()));
-                self.place = Some(self.coverage.place(&cursor.parent_path(), cursor.index().unwrap_or(0)));
+                self.stmt = Some(StmtDraft::new(cursor.path().to_owned()));
+                self.place = Some(self.coverage.place(cursor.parent_path(), cursor.index().unwrap_or(0)));
             }
             (3, "Bal") if self.stmt.is_some() => {
                 self.depths.bal = Some(depth);
-                self.bal = Some(BalDraft::new(cursor.path()));
+                self.bal = Some(BalDraft::new(cursor.path().to_owned()));
             }
             (3, "Ntry") if self.stmt.is_some() => {
                 self.depths.ntry = Some(depth);
-                self.ntry = Some(EntryDraft::new(cursor.path()));
+                self.ntry = Some(EntryDraft::new(cursor.path().to_owned()));
             }
             (_, "Amt") => self.ccy = cursor.attr("Ccy").map(str::to_owned),
             _ => {}
@@ -229,8 +229,8 @@ impl<'o, 's> Parser<'o, 's> {
 /// The text of an element that just closed, with its path relative to its context.
 pub(crate) struct Field<'a> {
     /// E.g. `BookgDt/Dt` inside an `Ntry`.
-    pub rel: String,
-    pub path: String,
+    pub rel: &'a str,
+    pub path: &'a str,
     pub text: &'a str,
     /// `Ccy` of an `Amt`.
     pub ccy: Option<&'a str>,

@@ -6,8 +6,8 @@
 //!
 //! [`overlapping_pairs`]: super::overlapping_pairs
 
+use crate::records::HashMap;
 use chrono::NaiveDate;
-use std::collections::HashMap;
 
 /// One statement's coverage (inclusive days), its index in file order and where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,13 +29,15 @@ pub struct Overlap<W> {
 /// The coverages of the statements of a file so far, by account.
 #[derive(Debug)]
 pub struct CoverageIndex<W> {
+    /// `ahash`: one lookup per statement of the file, and the map's order never shows (the
+    /// overlaps are listed by account).
     accounts: HashMap<Box<str>, Vec<Span<W>>>,
     count: usize,
 }
 
 impl<W> Default for CoverageIndex<W> {
     fn default() -> Self {
-        Self { accounts: HashMap::new(), count: 0 }
+        Self { accounts: HashMap::default(), count: 0 }
     }
 }
 

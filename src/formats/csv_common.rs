@@ -225,8 +225,10 @@ pub fn non_empty(text: &str) -> Result<String, String> {
 /// `referencia`) is kept as text.
 #[derive(Default)]
 pub struct Seen {
-    packed: HashMap<u128, u64>,
-    other: HashMap<Box<str>, u64>,
+    /// `ahash` rather than SipHash: two lookups a row, keys from the file but never the order
+    /// of anything reported (each repeat names its own line and the first one).
+    packed: crate::records::HashMap<u128, u64>,
+    other: crate::records::HashMap<Box<str>, u64>,
 }
 
 impl Seen {

@@ -30,9 +30,9 @@ use super::xml_guard::{self, Node, XmlCursor};
 #[cfg(test)]
 use super::Batch; // The tests compare collected batches.
 use super::{Content, Format, ParseOptions, ParsedFile, Problem};
+use crate::records::HashSet;
 use draft::{Control, PmtInfDraft, TxDraft};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 use std::io::BufRead;
 
 /// Elements that may repeat among their siblings, so paths index them.
@@ -74,7 +74,8 @@ struct Parser<'o, 's> {
     /// Count and sum of every transaction of the file, valid or not.
     count: u64,
     sum: Decimal,
-    /// Every `referencia` so far, for the uniqueness check: the one per-file set that grows.
+    /// Every `referencia` so far, for the uniqueness check: the one per-file set that grows
+    /// (`ahash`: one lookup a transaction, and only membership is ever asked).
     referencias: HashSet<String>,
     pmt: Option<PmtInfDraft>,
     tx: Option<TxDraft>,
@@ -92,7 +93,7 @@ impl<'o, 's> Parser<'o, 's> {
             group: Control::default(),
             count: 0,
             sum: Decimal::ZERO,
-            referencias: HashSet::new(),
+            referencias: HashSet::default(),
             pmt: None,
             tx: None,
             ccy: None,
@@ -103,8 +104,8 @@ impl<'o, 's> Parser<'o, 's> {
     fn run<R: BufRead>(&mut self, cursor: &mut XmlCursor<R>) {
         loop {
             match cursor.advance() {
-                Ok(Node::Open(name)) => self.open(cursor, &name),
-                Ok(Node::Close(name)) => self.close(cursor, &name),
+                Ok(Node::Open(_)) => self.open(cursor, cursor.name()),
+                Ok(Node::Close(_)) => self.close(cursor, cursor.name()),
                 Ok(Node::End) => break,
                 Err(problem) => return self.problems.push(problem),
             }
@@ -121,8 +122,10 @@ impl<'o, 's> Parser<'o, 's> {
                 name,
                 "unexpected element: a pain.001 Document holds CstmrCdtTrfInitn",
             )),
-            (3, "PmtInf") => self.pmt = Some(PmtInfDraft::new(cursor.path())),
-            (4, "CdtTrfTxInf") if self.pmt.is_some() => self.tx = Some(TxDraft::new(cursor.path())),
+            (3, "PmtInf") => self.pmt = Some(PmtInfDraft::new(cursor.path().to_owned())),
+            (4, "CdtTrfTxInf") if self.pmt.is_some() => {
+                self.tx = Some(TxDraft::new(cursor.path().to_owned()))
+            }
             (_, "InstdAmt") => self.ccy = cursor.attr("Ccy").map(str::to_owned),
             _ => {}
         }
@@ -149,14 +152,14 @@ impl<'o, 's> Parser<'o, 's> {
             (3, "PmtInf") => self.close_pmt_inf(),
             (4, "CdtTrfTxInf") => self.close_tx(),
             (4, _) if cursor.rel_path(2).starts_with("GrpHdr/") => {
-                self.group.field(name, &cursor.path(), cursor.text());
+                self.group.field(name, cursor.path(), cursor.text());
             }
             (depth, _) if depth > 4 && self.tx.is_some() => {
                 if let Some(tx) = self.tx.as_mut() {
                     let currency = &self.options.currency;
                     tx.field(
-                        &cursor.rel_path(4),
-                        &cursor.path(),
+                        cursor.rel_path(4),
+                        cursor.path(),
                         cursor.text(),
                         self.ccy.as_deref(),
                         currency,
@@ -166,7 +169,7 @@ impl<'o, 's> Parser<'o, 's> {
             }
             (depth, _) if depth > 3 => {
                 if let Some(pmt) = self.pmt.as_mut() {
-                    pmt.field(&cursor.rel_path(3), &cursor.path(), cursor.text(), &mut self.problems);
+                    pmt.field(cursor.rel_path(3), cursor.path(), cursor.text(), &mut self.problems);
                 }
             }
             _ => {}

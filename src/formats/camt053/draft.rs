@@ -14,14 +14,14 @@ fn sign(field: &Field<'_>, problems: &mut Vec<Problem>) -> Option<Decimal> {
         "DBIT" => Some(Decimal::NEGATIVE_ONE),
         other => {
             let reason = format!("must be CRDT or DBIT, got {:?}", crate::domain::dni::shorten(other));
-            problems.push(Problem::at_element(&field.path, "CdtDbtInd", reason));
+            problems.push(Problem::at_element(field.path, "CdtDbtInd", reason));
             None
         }
     }
 }
 
 fn date(field: &Field<'_>, name: &str, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
-    xml_date(field.text).map_err(|reason| problems.push(Problem::at_element(&field.path, name, reason))).ok()
+    xml_date(field.text).map_err(|reason| problems.push(Problem::at_element(field.path, name, reason))).ok()
 }
 
 fn missing(problems: &mut Vec<Problem>, path: &str, field: &str) {
@@ -44,11 +44,11 @@ impl BalDraft {
     }
 
     pub(super) fn field(&mut self, field: &Field<'_>, problems: &mut Vec<Problem>) {
-        match field.rel.as_str() {
+        match field.rel {
             "Tp/CdOrPrtry/Cd" => self.code = Some(field.text.to_owned()),
             "Amt" => {
                 let ccy = field.ccy.map(str::to_owned);
-                self.amount = Some((field.text.to_owned(), field.path.clone(), ccy));
+                self.amount = Some((field.text.to_owned(), field.path.to_owned(), ccy));
             }
             "CdtDbtInd" => self.sign = sign(field, problems),
             "Dt/Dt" | "Dt/DtTm" => self.date = date(field, "Dt", problems),
@@ -99,10 +99,10 @@ impl EntryDraft {
 
     pub(super) fn field(&mut self, field: &Field<'_>, options: &ParseOptions, problems: &mut Vec<Problem>) {
         let currency = options.currency.as_str();
-        match field.rel.as_str() {
+        match field.rel {
             "Amt" => {
                 self.amount_seen = true;
-                self.amount = xml_amount(&field.path, "Amt", field.text, field.ccy, currency, problems);
+                self.amount = xml_amount(field.path, "Amt", field.text, field.ccy, currency, problems);
             }
             "CdtDbtInd" => self.sign = sign(field, problems),
             "RvslInd" => self.reversal = reversal(field, problems),
@@ -125,7 +125,7 @@ fn reversal(field: &Field<'_>, problems: &mut Vec<Problem>) -> bool {
         "false" | "0" => false,
         other => {
             let reason = format!("must be true, false, 1 or 0, got {:?}", crate::domain::dni::shorten(other));
-            problems.push(Problem::at_element(&field.path, "RvslInd", reason));
+            problems.push(Problem::at_element(field.path, "RvslInd", reason));
             false
         }
     }
@@ -161,7 +161,7 @@ impl StmtDraft {
     }
 
     pub(super) fn field(&mut self, field: &Field<'_>, problems: &mut Vec<Problem>) {
-        match field.rel.as_str() {
+        match field.rel {
             "Acct/Id/IBAN" | "Acct/Id/Othr/Id" => self.account = Some(field.text.to_owned()),
             "FrToDt/FrDtTm" => self.from = date(field, "FrDtTm", problems),
             "FrToDt/ToDtTm" => self.to = date(field, "ToDtTm", problems),

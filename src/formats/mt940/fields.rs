@@ -60,6 +60,10 @@ pub(super) fn balance(field: &Field, currency: &str, problems: &mut Vec<Problem>
 
 /// Splits after `count` characters (fewer when the text is shorter).
 fn split_at_char(text: &str, count: usize) -> (&str, &str) {
+    // Subfields are ASCII in every real file: then characters are bytes.
+    if text.as_bytes().get(..count).is_some_and(|head| head.is_ascii()) {
+        return text.split_at(count);
+    }
     let at = text.char_indices().nth(count).map_or(text.len(), |(i, _)| i);
     text.split_at(at)
 }
@@ -221,6 +225,15 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    proptest::proptest! {
+        /// The shortcut for ASCII splits where counting characters splits.
+        #[test]
+        fn split_at_char_counts_characters(text in "[A-Z0-9,é€ ]{0,12}", count in 0usize..14) {
+            let at = text.char_indices().nth(count).map_or(text.len(), |(i, _)| i);
+            proptest::prop_assert_eq!(split_at_char(&text, count), text.split_at(at));
+        }
     }
 
     #[test]

@@ -61,7 +61,8 @@ impl From<&str> for Tag {
 
 impl PartialEq<&str> for Tag {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        // By bytes: a tag is compared on every field, and `as_str` checks UTF-8 each time.
+        self.bytes.get(..usize::from(self.len)) == Some(other.as_bytes())
     }
 }
 
@@ -158,6 +159,19 @@ impl Splitter {
 /// Drops a BOM or DOS end-of-file mark (Ctrl-Z) before a line and blanks or control
 /// characters after it.
 fn clean(line: &str) -> &str {
+    // The usual line starts with ASCII other than Ctrl-Z and ends in a visible ASCII character:
+    // nothing to drop, and no walk over its characters from either end.
+    let bytes = line.as_bytes();
+    let plain_start = bytes.first().is_some_and(|b| b.is_ascii() && *b != 0x1a);
+    let visible = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
+    if plain_start && bytes.len() > 1 {
+        match bytes.len() - 1 {
+            last if visible(last) => return line,
+            // A CRLF line: only its `\r` goes.
+            last if bytes[last] == b'\r' && visible(last - 1) => return &line[..last],
+            _ => {}
+        }
+    }
     line.trim_start_matches(['\u{feff}', '\u{1a}'])
         .trim_end_matches(|c: char| c.is_whitespace() || c.is_control())
 }
@@ -231,7 +245,9 @@ fn dash_ends_message(next: Option<&str>) -> bool {
 /// `:61:value` → (`61`, `value`).
 pub(super) fn split_tag(line: &str) -> Option<(&str, &str)> {
     let body = line.strip_prefix(':')?;
-    let end = body.find(':')?;
+    // A tag is at most 4 characters, so its closing colon is within the first 5 bytes; a line
+    // of text is not searched to its end.
+    let end = body.as_bytes().iter().take(5).position(|b| *b == b':')?;
     let tag = &body[..end];
     let ok =
         (1..=4).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
@@ -292,5 +308,41 @@ impl Splitter {
             message.fields.push(field);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    /// `clean` as first written, with no shortcut for the usual line.
+    fn clean_reference(line: &str) -> &str {
+        line.trim_start_matches(['\u{feff}', '\u{1a}'])
+            .trim_end_matches(|c: char| c.is_whitespace() || c.is_control())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clean_drops_what_the_plain_trim_drops(line in "[\u{feff}\u{1a} \t\r\u{a0}\u{85}:0-9A-Z,-]{0,3}[ -~é]{0,12}[\u{feff}\u{1a} \t\r\u{a0}\u{85}\u{7f}~a-z]{0,3}\r?") {
+            proptest::prop_assert_eq!(super::clean(&line), clean_reference(&line));
+        }
+
+        /// Searching only the first bytes for the closing colon finds the tags a search of
+        /// the whole line finds.
+        #[test]
+        fn tags_are_split_as_a_whole_line_search_splits(line in ":?[0-9A-Za-z:é ]{0,8}:?[0-9A-Z, :]{0,6}") {
+            let reference = line.strip_prefix(':').and_then(|body| {
+                let end = body.find(':')?;
+                let tag = &body[..end];
+                let ok = (1..=4).contains(&tag.len())
+                    && tag.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+                ok.then(|| (tag, &body[end + 1..]))
+            });
+            proptest::prop_assert_eq!(super::split_tag(&line), reference);
+        }
+
+        #[test]
+        fn tags_compare_as_their_text(tag in "[0-9A-Z]{0,4}", other in "[0-9A-Zé]{0,5}") {
+            let parsed = super::Tag::from(tag.as_str());
+            proptest::prop_assert_eq!(parsed == other.as_str(), parsed.as_str() == other);
+        }
     }
 }

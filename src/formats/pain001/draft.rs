@@ -6,8 +6,8 @@
 use crate::domain::{Cci, Dni, Period};
 use crate::formats::xml_guard::{xml_amount, xml_date};
 use crate::formats::{check_referencia, Instruction, Problem};
+use crate::records::HashSet;
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 
 /// `NbOfTxs` and `CtrlSum` as stated, with their paths.
 #[derive(Default)]

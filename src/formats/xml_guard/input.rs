@@ -136,7 +136,7 @@ pub struct Guard<R: Read> {
 }
 
 impl<R: Read> Guard<R> {
-    fn new(inner: R) -> Self {
+    pub(super) fn new(inner: R) -> Self {
         Self {
             inner,
             buf: vec![0; CHUNK].into_boxed_slice(),
@@ -176,13 +176,23 @@ impl<R: Read> Guard<R> {
     fn scan(&mut self) {
         while self.safe < self.end {
             let at = self.safe;
-            let byte = self.buf[at];
-            if byte == b'<' {
+            // Bytes other than `<` and `>` only count towards the limits: a stretch of them is
+            // counted at once rather than byte by byte (most of a file is such stretches).
+            let plain = plain_len(&self.buf[at..self.end]);
+            if plain > 0 {
+                if !self.count_plain(plain) {
+                    break;
+                }
+                continue;
+            }
+            if self.buf[at] == b'<' {
                 let ahead = &self.buf[at..self.end];
-                if ahead.len() < DOCTYPE.len() && !self.eof && could_become_dtd(ahead) {
+                // Only `<!` can start a keyword; every tag is `<` and a name or `/`.
+                let markup = ahead.get(1).is_none_or(|next| *next == b'!');
+                if markup && ahead.len() < DOCTYPE.len() && !self.eof && could_become_dtd(ahead) {
                     break; // Decided when the next read completes the keyword or not.
                 }
-                if let Some(what) = dtd_keyword(ahead) {
+                if let Some(what) = dtd_keyword(ahead).filter(|_| markup) {
                     self.refusal = Some(Refusal::Dtd(what));
                     break;
                 }
@@ -190,21 +200,48 @@ impl<R: Read> Guard<R> {
                 self.text = None;
             } else {
                 self.run += 1;
-                if byte == b'>' {
-                    self.text = Some(0);
-                } else if let Some(text) = self.text.as_mut() {
-                    *text += 1;
-                }
-                if self.text.is_some_and(|t| t > MAX_TEXT) {
-                    self.refusal = Some(Refusal::LongText);
-                    break;
-                }
+                self.text = Some(0);
                 if self.run > MAX_RUN {
                     self.refusal = Some(Refusal::LongRun);
                     break;
                 }
             }
             self.safe += 1;
+        }
+    }
+
+    /// Counts the next `count` bytes, none of them `<` or `>`, as passed on; `false` when one
+    /// of them goes over a limit: the bytes before it pass and the refusal is at that byte,
+    /// as if they had been counted one by one.
+    fn count_plain(&mut self, count: usize) -> bool {
+        let text_room = self.text.map_or(usize::MAX, |text| MAX_TEXT.saturating_sub(text));
+        let passing = count.min(text_room).min(MAX_RUN.saturating_sub(self.run));
+        self.run += passing;
+        if let Some(text) = self.text.as_mut() {
+            *text += passing;
+        }
+        self.safe += passing;
+        if passing == count {
+            return true;
+        }
+        // The byte at `safe` is the first one over: text is checked before the run.
+        let over_text = self.text.is_some_and(|text| text + 1 > MAX_TEXT);
+        self.refusal = Some(if over_text { Refusal::LongText } else { Refusal::LongRun });
+        false
+    }
+}
+
+/// The number of bytes before the first `<` or `>` (all of them when there is none). Most
+/// stretches between two marks are a few bytes (a name, an amount, indentation), shorter than
+/// it takes `memchr` to set up, so the first ones are looked at one by one.
+fn plain_len(bytes: &[u8]) -> usize {
+    let head = bytes.len().min(32);
+    let mark = |b: &u8| *b == b'<' || *b == b'>';
+    match bytes.get(..head).and_then(|h| h.iter().position(mark)) {
+        Some(at) => at,
+        None => {
+            let rest = bytes.get(head..).unwrap_or_default();
+            head + memchr::memchr2(b'<', b'>', rest).unwrap_or(rest.len())
         }
     }
 }
