@@ -17,6 +17,15 @@ pub type Text = compact_str::CompactString;
 pub type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 pub type HashSet<T> = std::collections::HashSet<T, ahash::RandomState>;
 
+/// The run of `sorted` whose elements compare equal by `cmp` (how an element compares with the
+/// key sought), found by bisection; `sorted` ascends by it. The period's records are indexed
+/// this way — one sorted vector of references per key, not a map of millions of small vectors.
+pub fn equal_run<T>(sorted: &[T], cmp: impl Fn(&T) -> std::cmp::Ordering) -> &[T] {
+    let start = sorted.partition_point(|t| cmp(t).is_lt());
+    let len = sorted[start..].partition_point(|t| cmp(t).is_eq());
+    &sorted[start..start + len]
+}
+
 /// Delivery order: the ingest sequence of the file, then the position inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Seq {
@@ -106,4 +115,22 @@ pub struct StatementHead {
     pub opening: Decimal,
     pub closing: Decimal,
     pub seq: Seq,
+}
+
+#[cfg(test)]
+mod equal_run_tests {
+    use super::equal_run;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The run found by bisection is exactly the elements equal to the key, in order.
+        #[test]
+        fn the_run_is_every_element_equal_to_the_key(mut keys in proptest::collection::vec(0u8..8, 0..40), key in 0u8..9) {
+            keys.sort_unstable();
+            let pairs: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+            let run = equal_run(&pairs, |p| p.0.cmp(&key));
+            let expected: Vec<(u8, usize)> = pairs.iter().copied().filter(|p| p.0 == key).collect();
+            prop_assert_eq!(run, &expected[..]);
+        }
+    }
 }

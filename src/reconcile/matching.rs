@@ -1,7 +1,7 @@
 //! The two matching passes and the returns of SPEC §3.1.
 
 use super::{DuplicateCredit, Ledger, Match, PeriodInputs};
-use crate::records::EntryRec;
+use crate::records::{equal_run, EntryRec};
 use crate::records::{HashMap, HashSet};
 
 /// Matches and duplicates of one period, before exceptions are derived.
@@ -41,7 +41,7 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
         let mut unmatched = Vec::new();
         for instruction in &instructions {
             let wanted = (instruction.cuenta.as_str(), Some(instruction.referencia.as_str()));
-            match run(&by_reference, |c| (c.account.as_str(), c.referencia.as_deref()).cmp(&wanted)) {
+            match equal_run(&by_reference, |c| (c.account.as_str(), c.referencia.as_deref()).cmp(&wanted)) {
                 [first, further @ ..] => {
                     matches.push(Match {
                         instruction_id: instruction.id,
@@ -72,7 +72,7 @@ pub(super) fn match_period(inputs: &PeriodInputs<'_>, ledger: &Ledger) -> Outcom
         unreferenced.sort_by(|a, b| a.account.cmp(&b.account));
         for instruction in unmatched {
             let wanted = instruction.cuenta.as_str();
-            let found = run(&unreferenced, |c| c.account.as_str().cmp(wanted))
+            let found = equal_run(&unreferenced, |c| c.account.as_str().cmp(wanted))
                 .iter()
                 .find(|c| !taken.contains(&c.id) && c.amount == instruction.monto);
             if let Some(credit) = found {
@@ -138,7 +138,7 @@ fn apply_reversals(
         };
         let account = reversal.account.as_str();
         if let Some(reference) = &reversal.referencia {
-            let offset = run(&duplicate_order, |&i| account_of(duplicates[i].entry_id).cmp(account))
+            let offset = equal_run(&duplicate_order, |&i| account_of(duplicates[i].entry_id).cmp(account))
                 .iter()
                 .copied()
                 .find(|&i| {
@@ -150,7 +150,7 @@ fn apply_reversals(
                 duplicates[i].offset_by = Some(reversal.id);
                 continue;
             }
-            let returned = run(&match_order, |&i| account_of(matches[i].entry_id).cmp(account))
+            let returned = equal_run(&match_order, |&i| account_of(matches[i].entry_id).cmp(account))
                 .iter()
                 .copied()
                 .find(|&i| {
@@ -162,7 +162,7 @@ fn apply_reversals(
                 matches[i].returned_by = Some(reversal.id);
             }
         } else {
-            let returned = run(&match_order, |&i| account_of(matches[i].entry_id).cmp(account))
+            let returned = equal_run(&match_order, |&i| account_of(matches[i].entry_id).cmp(account))
                 .iter()
                 .copied()
                 .find(|&i| {
@@ -175,12 +175,4 @@ fn apply_reversals(
             }
         }
     }
-}
-
-/// The run of `sorted` whose elements compare equal by `cmp` (which says how an element
-/// compares with the wanted key); `sorted` is in ascending order by it.
-fn run<T>(sorted: &[T], cmp: impl Fn(&T) -> std::cmp::Ordering) -> &[T] {
-    let start = sorted.partition_point(|t| cmp(t).is_lt());
-    let len = sorted[start..].partition_point(|t| cmp(t).is_eq());
-    &sorted[start..start + len]
 }

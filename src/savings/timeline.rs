@@ -268,9 +268,7 @@ impl OfAccount for EntryRec {
 impl<'a, T: OfAccount> ByAccount<'a, T> {
     /// The account's records, in their order (empty if it has none).
     fn get(&self, account: &str) -> &[&'a T] {
-        let start = self.sorted.partition_point(|r| r.account() < account);
-        let end = start + self.sorted[start..].partition_point(|r| r.account() == account);
-        &self.sorted[start..end]
+        crate::records::equal_run(&self.sorted, |r| r.account().cmp(account))
     }
 
     /// The account's records, moving `cursor` forward to them: from one call to the next,
