@@ -12,7 +12,8 @@ use crate::report::period_files::{prepare_period, sort_account_months, PeriodOut
 use crate::report::{prepare_html, prepare_xlsx, Prepared};
 use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, SaverRule};
-use crate::store::{PeriodFacts, PeriodReport, PeriodResults, Store, StoredIndicator};
+use crate::store::period_save::ResultPart;
+use crate::store::{PeriodFacts, PeriodReport, Store, StoredIndicator};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,6 +75,9 @@ impl<S: Store> Job<'_, S> {
             grace_days: self.settings.grace_days,
         };
         self.summary.time("load", started);
+        // The results are written as they are computed, in one transaction that commits at
+        // the end (`store::period_save`): the matches while the account-months are built.
+        let mut save = self.store.begin_period_save(period).await?;
         let started = std::time::Instant::now();
         let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
         drop(gap_candidates);
@@ -90,8 +94,14 @@ impl<S: Store> Job<'_, S> {
             tally.add_payments(&instructions, &reconciliation, &credits);
         }
         drop(instructions);
+        let reconcile::PeriodReconciliation { matches, duplicates, exceptions } = reconciliation;
+        let match_count = matches.len();
+        save.put(ResultPart::Reconciliation { matches, duplicates }).await?;
         self.summary.time("indicators", started);
+        // The timelines at the end of the period, for the next one: saved while the
+        // account-months are built.
         let started = std::time::Instant::now();
+        save.put(ResultPart::Checkpoint(timeline.next_checkpoint())).await?;
         let rule = SaverRule {
             min_month_end_balance: self.settings.saver_min_month_end_balance,
             require_activity: self.settings.saver_require_activity,
@@ -108,7 +118,6 @@ impl<S: Store> Job<'_, S> {
                 savings::account_month(period, m, Some(&history), &ledger.matched_credits, &rule)
             })
             .collect();
-        let checkpoint = timeline.next_checkpoint();
         drop(timeline);
         self.summary.time("account_months", started);
         let started = std::time::Instant::now();
@@ -121,8 +130,7 @@ impl<S: Store> Job<'_, S> {
         // The outputs are written on the second core while the results are saved, under
         // temporary names, and put in place once the results are committed.
         let started = std::time::Instant::now();
-        let mut reconciliation = reconciliation;
-        let exceptions = Arc::new(std::mem::take(&mut reconciliation.exceptions));
+        let exceptions = Arc::new(exceptions);
         let mut account_months = account_months;
         sort_account_months(&mut account_months);
         let account_months = Arc::new(account_months);
@@ -165,17 +173,10 @@ impl<S: Store> Job<'_, S> {
         });
         self.summary.time("report", started);
         let started = std::time::Instant::now();
-        self.store
-            .save_period(&PeriodResults {
-                period,
-                reconciliation: &reconciliation,
-                exceptions: &exceptions,
-                account_months: &account_months,
-                indicators: &indicator_rows,
-                checkpoint: &checkpoint,
-            })
-            .await?;
-        drop(checkpoint);
+        save.put(ResultPart::Exceptions(Arc::clone(&exceptions))).await?;
+        save.put(ResultPart::AccountMonths(account_months)).await?;
+        save.put(ResultPart::Indicators(indicator_rows)).await?;
+        save.commit().await?;
         self.summary.time("save", started);
         let started = std::time::Instant::now();
         let (mut prepared, html) = writing.await??;
@@ -185,8 +186,7 @@ impl<S: Store> Job<'_, S> {
         self.summary.reports_written.push(period.to_string());
         self.record_exceptions(period, &exceptions);
         self.summary.time("report", started);
-        let (matches, exception_count) = (reconciliation.matches.len(), exceptions.len());
-        tracing::info!(%period, exceptions = exception_count, matches, women, "Period recomputed.");
+        tracing::info!(%period, exceptions = exceptions.len(), matches = match_count, women, "Period recomputed.");
         self.summary.periods_recomputed.push(period.to_string());
         Ok(())
     }

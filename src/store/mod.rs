@@ -6,6 +6,7 @@
 //! what is already stored (conflicting `lote`, reused `referencia`, overlapping statements) and
 //! committed, or rolled back whole and reported as problems for quarantine.
 
+pub mod period_save;
 pub mod postgres;
 pub mod rows;
 pub mod sqlite;
@@ -17,7 +18,7 @@ use crate::formats::Problem;
 use crate::indicators::IndicatorRow;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::reconcile::{ExceptionRow, Ledger, PeriodReconciliation};
+use crate::reconcile::{ExceptionRow, Ledger};
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
 use crate::savings::timeline::Checkpoint;
 use crate::savings::AccountMonth;
@@ -87,19 +88,6 @@ pub struct PeriodFacts {
     pub previous: Checkpoint,
     /// What the periods before consumed.
     pub ledger: Ledger,
-}
-
-/// A period's results, replaced whole when the period is recomputed.
-pub struct PeriodResults<'a> {
-    pub period: Period,
-    /// Matches and duplicates (its exceptions are `exceptions`).
-    pub reconciliation: &'a PeriodReconciliation,
-    /// The period's exceptions, in output order.
-    pub exceptions: &'a [ExceptionRow],
-    pub account_months: &'a [AccountMonth],
-    pub indicators: &'a [IndicatorRow],
-    /// The timelines at the end of the period, for the next one.
-    pub checkpoint: &'a Checkpoint,
 }
 
 /// A run's summary for `job_runs`.
@@ -240,9 +228,11 @@ pub trait Store {
     /// Everything the recompute of `period` reads (see [`PeriodFacts`]), its window ending
     /// `window_end`. Backends read the parts concurrently.
     async fn period_facts(&self, period: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts>;
-    /// Replaces the results of `period` (and drops the matches of later periods, which the
-    /// caller recomputes next).
-    async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()>;
+    /// Starts replacing the results of `period`, in one transaction that its parts are written
+    /// into as they come and that commits when every part came (see [`period_save`]). The
+    /// matches of later periods go too (the caller recomputes them next). Called once the
+    /// period's facts are read.
+    async fn begin_period_save(&self, period: Period) -> anyhow::Result<period_save::PeriodSave>;
 
     /// DNIs flagged as savers in a period's stored account-months.
     async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>>;

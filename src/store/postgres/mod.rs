@@ -16,7 +16,7 @@ mod write;
 
 use super::writing::{record_rows, FileStream, Message};
 use super::{
-    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store, Stored,
+    DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, Stored,
     StoredIndicator, StreamedFile,
 };
 use crate::domain::Period;
@@ -24,6 +24,7 @@ use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::RosterMember;
+use crate::store::period_save::PeriodSave;
 use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -291,8 +292,9 @@ impl Store for PgStore {
         Ok(PeriodFacts { roster, instructions, window_entries, heads, previous, ledger })
     }
 
-    async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
-        results::save_period(&self.pool, results).await
+    async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {
+        let pool = self.pool.clone();
+        Ok(PeriodSave::start(|parts| tokio::spawn(results::save_period(pool, period, parts))))
     }
 
     async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {

@@ -7,14 +7,15 @@ mod write;
 
 use super::writing::FileStream;
 use super::{
-    DistrictInfo, FileMeta, KnownFile, PeriodReport, PeriodResults, RemoteFileKey, RunSummary, Store,
-    StoredIndicator, StreamedFile,
+    DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, StoredIndicator,
+    StreamedFile,
 };
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::RosterMember;
+use crate::store::period_save::PeriodSave;
 use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -265,10 +266,12 @@ impl Store for SqliteStore {
         period::facts(self.recompute_file()?, p, window_end)
     }
 
-    async fn save_period(&self, results: &PeriodResults<'_>) -> anyhow::Result<()> {
+    async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {
         let mut conn = self.conn()?;
         self.checkpointed();
-        period::save_period(&mut conn, results)
+        Ok(PeriodSave::start(|parts| {
+            tokio::task::spawn_blocking(move || period::save_period(&mut conn, period, parts))
+        }))
     }
 
     async fn savers(&self, period: Period) -> anyhow::Result<HashSet<String>> {

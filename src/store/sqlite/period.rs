@@ -8,10 +8,13 @@ use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
+use crate::reconcile::{DuplicateCredit, ExceptionRow, Match};
 use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, StatementHead, Text};
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
+use crate::savings::AccountMonth;
+use crate::store::period_save::{ResultPart, SaveParts};
 use crate::store::rows::schema_date as date;
-use crate::store::{PeriodFacts, PeriodResults};
+use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
@@ -337,16 +340,13 @@ pub(super) fn ledger_before(conn: &Connection, p: Period) -> anyhow::Result<Ledg
     Ok(ledger)
 }
 
-/// Replaces the results of the period and stores its checkpoint, in one transaction. Later
-/// periods' matches and checkpoints go (the caller recomputes them next); checkpoints older than
-/// two months before go too (a recompute that far back rebuilds its own from the history).
-pub(super) fn save_period(conn: &mut Connection, results: &PeriodResults<'_>) -> anyhow::Result<()> {
-    let p = results.period.to_string();
-    let oldest_kept = results.period.previous().previous().to_string();
-    // Replacing a national month rewrites millions of index entries at random places: a page
-    // cache that holds those indexes (256 MB, taken when the period's facts are already freed)
-    // keeps it from re-reading pages.
-    conn.pragma_update(None, "cache_size", -262_144)?;
+/// Replaces the results of the period and stores its checkpoint, in one transaction, writing
+/// each part as the recompute hands it over (`store::period_save`). Later periods' matches and
+/// checkpoints go (the caller recomputes them next); checkpoints older than two months before go
+/// too (a recompute that far back rebuilds its own from the history).
+pub(super) fn save_period(conn: &mut Connection, period: Period, mut parts: SaveParts) -> anyhow::Result<()> {
+    let p = period.to_string();
+    let oldest_kept = period.previous().previous().to_string();
     let started = std::time::Instant::now();
     let done = |what: &str| tracing::debug!(what, ms = started.elapsed().as_millis() as u64, "Saved.");
     let tx = conn.transaction()?;
@@ -363,79 +363,122 @@ pub(super) fn save_period(conn: &mut Connection, results: &PeriodResults<'_>) ->
         )?;
     }
     done("deleted");
-    let r = results.reconciliation;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO recon_matches (period, instruction_id, entry_id, returned_by) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        // In key order: the rows append to the table's B-tree.
-        let mut matches: Vec<_> = r.matches.iter().collect();
-        matches.sort_unstable_by_key(|m| m.instruction_id);
-        for m in matches {
-            insert.execute(params![p, m.instruction_id, m.entry_id, m.returned_by])?;
+    while let Some(part) = parts.next_blocking()? {
+        match part {
+            ResultPart::Reconciliation { matches, duplicates } => {
+                save_reconciliation(&tx, &p, matches, &duplicates)?;
+                done("matches");
+            }
+            ResultPart::Checkpoint(checkpoint) => {
+                save_checkpoint(&tx, &p, &checkpoint)?;
+                done("checkpoint");
+            }
+            ResultPart::Exceptions(exceptions) => {
+                save_exceptions(&tx, &p, &exceptions)?;
+                done("exceptions");
+            }
+            ResultPart::AccountMonths(account_months) => {
+                // Replacing a national month rewrites millions of index entries at random
+                // places: a page cache that holds those indexes (256 MB) keeps it from re-reading
+                // pages. Taken now: the recompute sends the account-months once the period's
+                // facts are freed.
+                tx.pragma_update(None, "cache_size", -262_144)?;
+                save_account_months(&tx, &p, &account_months)?;
+                done("account_months");
+            }
+            ResultPart::Indicators(indicators) => {
+                let mut insert = tx.prepare(
+                    "INSERT INTO indicators (period, scope, scope_id, metric, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for i in &indicators {
+                    insert.execute(params![p, i.scope.code(), i.scope_id, i.metric, i.value])?;
+                }
+            }
         }
-        done("matches");
-        let mut insert = tx.prepare(
-            "INSERT INTO recon_duplicates (period, instruction_id, entry_id, offset_by) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for d in &r.duplicates {
-            insert.execute(params![p, d.instruction_id, d.entry_id, d.offset_by])?;
-        }
-        let mut insert = tx.prepare(
-            "INSERT INTO recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, \
-             actual_cents, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for (ord, x) in (0i64..).zip(results.exceptions) {
-            insert.execute(params![
-                p,
-                ord,
-                x.category.code(),
-                x.dni,
-                x.cuenta,
-                x.ubigeo,
-                x.referencia,
-                x.expected_amount.map(to_cents),
-                x.actual_amount.map(to_cents),
-                x.detail
-            ])?;
-        }
-        done("exceptions");
-        let mut insert = tx.prepare(
-            "INSERT INTO account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, \
-             avg_daily_balance, cct_credits_cents, other_credits_cents, debits_cents, customer_movements, \
-             voluntary_deposits, saver) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
-        for a in results.account_months {
-            let bal = a.balances.as_ref();
-            insert.execute(params![
-                p,
-                a.dni.as_str(),
-                a.cuenta.as_str(),
-                a.ubigeo.as_str(),
-                a.grupo.as_str(),
-                bal.map(|b| to_cents(b.month_end)),
-                bal.map(|b| to_cents(b.min)),
-                bal.map(|b| b.avg_daily.to_string()),
-                to_cents(a.cct_credits),
-                to_cents(a.other_credits),
-                to_cents(a.debits),
-                i64::from(a.customer_movements),
-                i64::from(a.voluntary_deposits),
-                a.saver
-            ])?;
-        }
-        done("account_months");
-        let mut insert = tx.prepare(
-            "INSERT INTO indicators (period, scope, scope_id, metric, value) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for i in results.indicators {
-            insert.execute(params![p, i.scope.code(), i.scope_id, i.metric, i.value])?;
-        }
-        save_checkpoint(&tx, &p, results.checkpoint)?;
-        done("checkpoint");
     }
     tx.commit()?;
     done("commit");
+    Ok(())
+}
+
+fn save_reconciliation(
+    tx: &rusqlite::Transaction<'_>,
+    p: &str,
+    mut matches: Vec<Match>,
+    duplicates: &[DuplicateCredit],
+) -> anyhow::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO recon_matches (period, instruction_id, entry_id, returned_by) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    // In key order: the rows append to the table's B-tree.
+    matches.sort_unstable_by_key(|m| m.instruction_id);
+    for m in &matches {
+        insert.execute(params![p, m.instruction_id, m.entry_id, m.returned_by])?;
+    }
+    let mut insert = tx.prepare(
+        "INSERT INTO recon_duplicates (period, instruction_id, entry_id, offset_by) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for d in duplicates {
+        insert.execute(params![p, d.instruction_id, d.entry_id, d.offset_by])?;
+    }
+    Ok(())
+}
+
+fn save_exceptions(
+    tx: &rusqlite::Transaction<'_>,
+    p: &str,
+    exceptions: &[ExceptionRow],
+) -> anyhow::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO recon_exceptions (period, ord, category, dni, cuenta, ubigeo, referencia, expected_cents, \
+         actual_cents, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (ord, x) in (0i64..).zip(exceptions) {
+        insert.execute(params![
+            p,
+            ord,
+            x.category.code(),
+            x.dni,
+            x.cuenta,
+            x.ubigeo,
+            x.referencia,
+            x.expected_amount.map(to_cents),
+            x.actual_amount.map(to_cents),
+            x.detail
+        ])?;
+    }
+    Ok(())
+}
+
+fn save_account_months(
+    tx: &rusqlite::Transaction<'_>,
+    p: &str,
+    account_months: &[AccountMonth],
+) -> anyhow::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, \
+         avg_daily_balance, cct_credits_cents, other_credits_cents, debits_cents, customer_movements, \
+         voluntary_deposits, saver) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for a in account_months {
+        let bal = a.balances.as_ref();
+        insert.execute(params![
+            p,
+            a.dni.as_str(),
+            a.cuenta.as_str(),
+            a.ubigeo.as_str(),
+            a.grupo.as_str(),
+            bal.map(|b| to_cents(b.month_end)),
+            bal.map(|b| to_cents(b.min)),
+            bal.map(|b| b.avg_daily.to_string()),
+            to_cents(a.cct_credits),
+            to_cents(a.other_credits),
+            to_cents(a.debits),
+            i64::from(a.customer_movements),
+            i64::from(a.voluntary_deposits),
+            a.saver
+        ])?;
+    }
     Ok(())
 }
 
