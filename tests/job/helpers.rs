@@ -18,16 +18,24 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// PostgreSQL when `ALCANCIA_TEST_DATABASE_URL` is set. Without it the PostgreSQL variants
-    /// are skipped, except in CI (`CI=true`), where its absence fails the test.
+    /// PostgreSQL at `ALCANCIA_TEST_DATABASE_URL`; when it is not set, a server listening on
+    /// 127.0.0.1:5432 as `postgres://postgres@127.0.0.1:5432/postgres`. With neither (or the
+    /// variable set empty) the PostgreSQL variants are skipped, except in CI (`CI=true`), where
+    /// a missing server fails the test.
     pub fn postgres() -> Option<Backend> {
-        match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres { admin_url: url }),
-            _ if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("CI=true but ALCANCIA_TEST_DATABASE_URL is not set: the PostgreSQL tests cannot run")
+        let url = match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
+            Ok(url) => Some(url).filter(|u| !u.trim().is_empty()),
+            Err(_) => alcancia::store::postgres::local_test_server(),
+        };
+        match url {
+            Some(url) => Some(Backend::Postgres { admin_url: url }),
+            None if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!(
+                    "CI=true but no PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432)"
+                )
             }
-            _ => {
-                eprintln!("ALCANCIA_TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+            None => {
+                eprintln!("no PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432): variant skipped");
                 None
             }
         }

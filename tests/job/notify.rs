@@ -1,6 +1,8 @@
 //! The e-mail notification, sent to a real SMTP server (Python's aiosmtpd, tests/smtp_sink.py)
-//! started by the test. In CI (`CI=true`) the test fails when the server cannot start;
-//! elsewhere it is skipped with a message.
+//! started by the test. When the machine's Python lacks aiosmtpd, the test installs it with pip
+//! into the build's own directory (`target/tmp/python`, nothing system-wide), so that
+//! `cargo test` alone is enough. In CI (`CI=true`) the test fails when the server cannot start;
+//! elsewhere (no Python, no network for pip) it is skipped with a message.
 
 use crate::helpers::{repo, stderr, Workspace};
 use std::io::{BufRead, BufReader};
@@ -19,9 +21,55 @@ impl Drop for Sink {
     }
 }
 
-fn start_sink(dir: std::path::PathBuf) -> Option<Sink> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let mut child = Command::new("python3")
+/// Where aiosmtpd is installed when the machine's Python lacks it: the directory that goes on
+/// `PYTHONPATH`, or `None` when the machine's own aiosmtpd serves.
+fn aiosmtpd_path() -> Result<Option<std::path::PathBuf>, String> {
+    static INSTALLED: std::sync::OnceLock<Result<Option<std::path::PathBuf>, String>> =
+        std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            let imports = |path: Option<&std::path::Path>| {
+                let mut python = Command::new("python3");
+                python.args(["-c", "import aiosmtpd"]).stdout(Stdio::null()).stderr(Stdio::null());
+                if let Some(path) = path {
+                    python.env("PYTHONPATH", path);
+                }
+                python.status().is_ok_and(|s| s.success())
+            };
+            if imports(None) {
+                return Ok(None);
+            }
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("python");
+            if !imports(Some(&dir)) {
+                // `--target`: into this directory only, which also suits a system Python that
+                // refuses packages installed into it (PEP 668).
+                let out = Command::new("python3")
+                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+                    .arg(&dir)
+                    .arg("aiosmtpd")
+                    .output()
+                    .map_err(|e| format!("python3 -m pip: {e}"))?;
+                if !out.status.success() || !imports(Some(&dir)) {
+                    return Err(format!(
+                        "pip install aiosmtpd: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                }
+            }
+            Ok(Some(dir))
+        })
+        .clone()
+}
+
+fn start_sink(dir: std::path::PathBuf) -> Result<Sink, String> {
+    let python_path = aiosmtpd_path()?;
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().unwrap().port();
+    let mut python = Command::new("python3");
+    if let Some(path) = python_path {
+        python.env("PYTHONPATH", path);
+    }
+    let mut child = python
         .arg(repo("tests/smtp_sink.py"))
         .arg(port.to_string())
         .arg(&dir)
@@ -29,23 +77,27 @@ fn start_sink(dir: std::path::PathBuf) -> Option<Sink> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .ok()?;
+        .map_err(|e| format!("python3: {e}"))?;
     let mut first = String::new();
-    BufReader::new(child.stdout.take()?).read_line(&mut first).ok()?;
+    let stdout = child.stdout.take().expect("piped");
+    let _ = BufReader::new(stdout).read_line(&mut first);
     if first.trim() != "READY" {
         let _ = child.kill();
-        return None;
+        let _ = child.wait();
+        return Err("tests/smtp_sink.py did not start".to_string());
     }
-    Some(Sink { child, port, dir })
+    Ok(Sink { child, port, dir })
 }
 
 fn sink_or_skip(ws: &Workspace) -> Option<Sink> {
-    let sink = start_sink(ws.path("mail"));
-    if sink.is_none() {
-        assert!(std::env::var("CI").is_err(), "CI: could not start the SMTP server (pip install aiosmtpd)");
-        eprintln!("skipped: could not start the SMTP server (pip install aiosmtpd)");
+    match start_sink(ws.path("mail")) {
+        Ok(sink) => Some(sink),
+        Err(why) => {
+            assert!(std::env::var("CI").is_err(), "CI: could not start the SMTP server: {why}");
+            eprintln!("skipped: could not start the SMTP server: {why}");
+            None
+        }
     }
-    sink
 }
 
 fn messages(sink: &Sink) -> Vec<String> {

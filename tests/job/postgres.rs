@@ -1,7 +1,8 @@
 //! What only PostgreSQL has to prove: the same bytes as SQLite for the same inputs, the
 //! advisory run lock across processes, a killed load leaving no trace, and the least-privilege
-//! deployment of `deploy/postgres/`. Each test runs when `ALCANCIA_TEST_DATABASE_URL` is set
-//! (and fails in CI when it is not).
+//! deployment of `deploy/postgres/`. Each test runs when a server is there
+//! (`ALCANCIA_TEST_DATABASE_URL`, or one on 127.0.0.1:5432: `helpers::Backend::postgres`) and
+//! fails in CI when none is.
 
 use crate::helpers::{block_on, repo, stderr, Backend, PgDatabase, Workspace};
 use alcancia::domain::Period;

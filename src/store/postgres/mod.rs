@@ -393,14 +393,27 @@ impl Store for PgStore {
     }
 }
 
-/// The test server, when `ALCANCIA_TEST_DATABASE_URL` is set (required under `CI=true`).
+/// The test server: `ALCANCIA_TEST_DATABASE_URL`, else a server listening on the default local
+/// port (see [`local_test_server`]); required under `CI=true`.
 #[cfg(test)]
 fn test_server() -> Option<String> {
-    match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true needs ALCANCIA_TEST_DATABASE_URL")
-        }
-        _ => None,
+    let url = match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
+        Ok(url) => Some(url).filter(|u| !u.trim().is_empty()),
+        Err(_) => local_test_server(),
+    };
+    if url.is_none() && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true needs a PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432)")
     }
+    url
+}
+
+/// `postgres://postgres@127.0.0.1:5432/postgres` when something listens on that port: the
+/// tests' default server, so that `cargo test` alone runs them on a machine that has one (trust
+/// authentication for local connections, as a development server has). Tests only.
+#[doc(hidden)]
+pub fn local_test_server() -> Option<String> {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+    std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(500))
+        .ok()
+        .map(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
