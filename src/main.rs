@@ -71,13 +71,23 @@ fn parse_period(text: &str) -> Result<Period, u8> {
 async fn run(command: Command, settings: &Settings) -> anyhow::Result<u8> {
     match command {
         Command::Inspect { file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("Failed to read {}: {e}", file.display()))?;
             let options = alcancia::formats::ParseOptions { currency: settings.currency.clone() };
-            let parsed = alcancia::formats::parse_any(&bytes, &options);
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            say!("{}", serde_json::to_string_pretty(&alcancia::inspect::summary(&name, &bytes, &parsed))?);
-            Ok(if parsed.is_valid() { exit::OK } else { exit::QUARANTINED })
+            let (summary, valid) = alcancia::inspect::inspect_file(&file, &options)
+                .map_err(|e| anyhow::anyhow!("Failed to read {}: {e}", file.display()))?;
+            // Written as it is serialised: a month-end statement file of a national programme
+            // lists millions of statements. A closed pipe (`| head`) is not an error.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = serde_json::to_writer_pretty(&mut out, &summary)
+                .map_err(std::io::Error::from)
+                .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+                .and_then(|()| std::io::Write::flush(&mut out));
+            match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(anyhow::anyhow!("Failed to write the summary: {e}"))
+                }
+                _ => {}
+            }
+            Ok(if valid { exit::OK } else { exit::QUARANTINED })
         }
         Command::Fixtures { out, districts, women_per_district, months, seed, statements, payments } => {
             let formats = alcancia::fixtures::Formats::choose(statements, payments);

@@ -159,25 +159,41 @@ impl Collector {
 /// last day so far). The whole file's content joins them back into one statement per
 /// account, accounts in the order their statements began (else of their first statement).
 fn join_account_runs(begun: Vec<String>, runs: Vec<Statement>) -> Vec<Statement> {
-    let mut slots: Vec<Option<Statement>> = Vec::new();
+    join_runs(
+        begun,
+        runs,
+        |s| &s.account,
+        |statement, run| {
+            statement.to = run.to;
+            statement.closing = run.closing;
+            statement.entries.extend(run.entries);
+        },
+    )
+}
+
+/// [`join_account_runs`] for any record of a run of an account's rows (`inspect` joins the
+/// summaries of the runs): `continue_with` adds a later run to the account's first.
+pub fn join_runs<T>(
+    begun: Vec<String>,
+    runs: Vec<T>,
+    account: impl Fn(&T) -> &str,
+    continue_with: impl Fn(&mut T, T),
+) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for account in begun {
-        index.entry(account).or_insert_with(|| {
+    for name in begun {
+        index.entry(name).or_insert_with(|| {
             slots.push(None);
             slots.len() - 1
         });
     }
     for run in runs {
-        let at = *index.entry(run.account.clone()).or_insert_with(|| {
+        let at = *index.entry(account(&run).to_owned()).or_insert_with(|| {
             slots.push(None);
             slots.len() - 1
         });
         match slots.get_mut(at) {
-            Some(Some(statement)) => {
-                statement.to = run.to;
-                statement.closing = run.closing;
-                statement.entries.extend(run.entries);
-            }
+            Some(Some(first)) => continue_with(first, run),
             Some(slot) => *slot = Some(run),
             None => {}
         }
