@@ -324,3 +324,52 @@ fn indicators(
     }
     filter(sheet, rows.len(), 5)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sheet holds [`ROWS_PER_SHEET`] data rows below its header, and the last of them is
+    /// Excel's last row: one more is refused.
+    #[test]
+    fn a_full_sheet_ends_on_excels_last_row() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.write_number(row_of(ROWS_PER_SHEET - 1), 0, 1.0).expect("the last data row fits");
+        assert!(matches!(
+            sheet.write_number(row_of(ROWS_PER_SHEET), 0, 1.0),
+            Err(XlsxError::RowColumnLimitError)
+        ));
+    }
+
+    fn sizes<T>(rows: &[T]) -> Vec<(usize, usize)> {
+        parts(rows).map(|(part, rows)| (part, rows.len())).collect()
+    }
+
+    /// Every row lands on exactly one sheet, none past the limit: an empty list still gets its
+    /// (empty) sheet, a national month of 20 million account-months gets 20.
+    #[test]
+    fn long_lists_continue_on_further_sheets() {
+        assert_eq!(sizes::<()>(&[]), [(1, 0)]);
+        assert_eq!(sizes(&[(); ROWS_PER_SHEET]), [(1, ROWS_PER_SHEET)]);
+        assert_eq!(sizes(&[(); ROWS_PER_SHEET + 1]), [(1, ROWS_PER_SHEET), (2, 1)]);
+        let national = sizes(&[(); 20_000_000]);
+        assert_eq!(national.len(), 20);
+        assert_eq!(national.iter().map(|(_, n)| n).sum::<usize>(), 20_000_000);
+        assert!(national.iter().all(|(_, n)| *n <= ROWS_PER_SHEET));
+        assert_eq!(national.last(), Some(&(20, 20_000_000 - 19 * ROWS_PER_SHEET)));
+    }
+
+    /// Continuation sheets are numbered, and every name stays within Excel's 31 characters.
+    #[test]
+    fn continuation_sheets_are_numbered_within_excels_name_limit() {
+        assert_eq!(sheet_name("Cuentas-mes", 1), "Cuentas-mes");
+        assert_eq!(sheet_name("Cuentas-mes", 2), "Cuentas-mes (2)");
+        for language in [Language::Es, Language::En] {
+            let l = language.labels();
+            for name in [l.sheet_exceptions, l.sheet_account_months] {
+                assert!(sheet_name(name, 20).chars().count() <= 31, "{name}");
+            }
+        }
+    }
+}
