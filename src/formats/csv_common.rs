@@ -218,37 +218,72 @@ pub fn non_empty(text: &str) -> Result<String, String> {
     }
 }
 
-/// Remembers the first line of each value of a column that must be unique in the file: the
-/// per-file index that lets a streamed file be checked for repeats without keeping its rows.
-/// Values are keyed exactly in 16 bytes (see `packed`), so a row costs the index 20 bytes (key
-/// and line) and the hash table's slack — 60–80 bytes at most for the two unique columns of a
-/// roster row, ~1.6 GB for a 20-million-row roster; a value that does not pack (never a valid
-/// DNI, CCI or `referencia`) is kept as text.
+/// A line for each value of a column, in a per-file index that lets a streamed file be checked
+/// without keeping its rows. Values are keyed exactly in 16 bytes (see `packed`), so a value
+/// costs the index 20 bytes (key and line) and the hash table's slack; a value that does not
+/// pack (never a valid DNI, CCI or `referencia`) is kept as text. A line past 4,294,967,295 is
+/// remembered as that number (a file that long would be hundreds of GB).
 #[derive(Default)]
-pub struct Seen {
-    /// `ahash` rather than SipHash: two lookups a row, keys from the file but never the order
-    /// of anything reported (each repeat names its own line and the first one). The key as four
-    /// `u32`s rather than a `u128`, and the line as a `u32`: an entry of 20 bytes instead of 32
-    /// (a `u128` is aligned to 16).
+pub struct LineIndex {
+    /// `ahash` rather than SipHash: a lookup or two a row, keys from the file but never the
+    /// order of anything reported. The key as four `u32`s rather than a `u128`, and the line as
+    /// a `u32`: an entry of 20 bytes instead of 32 (a `u128` is aligned to 16).
     packed: crate::records::HashMap<[u32; 4], u32>,
     other: crate::records::HashMap<Box<str>, u64>,
+}
+
+impl LineIndex {
+    /// The line already held for `value`; else `line`, which is then held.
+    pub fn first_or_insert(&mut self, value: &str, line: u64) -> u64 {
+        match packed(value) {
+            Some(key) => match self.packed.entry(split(key)) {
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(short_line(line));
+                    line
+                }
+                std::collections::hash_map::Entry::Occupied(held) => u64::from(*held.get()),
+            },
+            None => *self.other.entry(value.into()).or_insert(line),
+        }
+    }
+
+    /// Holds `line` for `value`, replacing any line held.
+    pub fn insert(&mut self, value: &str, line: u64) {
+        match packed(value) {
+            Some(key) => {
+                self.packed.insert(split(key), short_line(line));
+            }
+            None => {
+                self.other.insert(value.into(), line);
+            }
+        }
+    }
+
+    /// The line held for `value`, which is no longer held.
+    pub fn remove(&mut self, value: &str) -> Option<u64> {
+        match packed(value) {
+            Some(key) => self.packed.remove(&split(key)).map(u64::from),
+            None => self.other.remove(value),
+        }
+    }
+}
+
+fn short_line(line: u64) -> u32 {
+    u32::try_from(line).unwrap_or(u32::MAX)
+}
+
+/// Remembers the first line of each value of a column that must be unique in the file (a
+/// [`LineIndex`]): 60–80 bytes at most for the two unique columns of a roster row, ~1.6 GB for
+/// a 20-million-row roster.
+#[derive(Default)]
+pub struct Seen {
+    first_lines: LineIndex,
 }
 
 impl Seen {
     /// Records `value` at `line`; a problem naming the first line when it was seen before.
     pub fn check(&mut self, value: &str, line: u64, field: &str, problems: &mut Vec<Problem>) -> bool {
-        let first = match packed(value) {
-            // A line past 4,294,967,295 is remembered as that number: the repeat is still
-            // reported, with its own line exact (a file that long would be hundreds of GB).
-            Some(key) => match self.packed.entry(split(key)) {
-                std::collections::hash_map::Entry::Vacant(new) => {
-                    new.insert(u32::try_from(line).unwrap_or(u32::MAX));
-                    return true;
-                }
-                std::collections::hash_map::Entry::Occupied(seen) => u64::from(*seen.get()),
-            },
-            None => *self.other.entry(value.into()).or_insert(line),
-        };
+        let first = self.first_lines.first_or_insert(value, line);
         if first == line {
             return true;
         }

@@ -2,13 +2,15 @@
 //! the current account is the only statement held, and it goes to the sink as soon as a row of
 //! another account (or the end of the file) ends it.
 //!
-//! An account's rows must be contiguous. Rows of an account seen before other accounts' rows
-//! are a problem, yet they are still checked against where the account left off (date order,
-//! running balance), so every account whose run has ended leaves its [`Carried`] state behind,
-//! keyed by the account (~150 bytes with the hash table: 2.7 GiB at the peak for a file of 8.9
-//! million accounts, BENCHMARKS.md): the per-file index behind the contiguity rule.
-//! Such a reappearing run goes to the sink as one more statement of the account, continuing
-//! the one before (see `stream::Collector`, which joins them back for a whole file's content).
+//! An account's rows must be contiguous. What an account whose run has ended leaves behind is
+//! its last line, in a [`LineIndex`] (20 bytes an account and the hash table's slack: the
+//! per-file index behind the contiguity rule, ~0.3 GB for a file of 9 million accounts). Rows
+//! of an account seen before other accounts' rows are a problem naming that line; they are
+//! then checked as a run of their own (date order, running balance within the run), not
+//! against where the account left off — the file is refused either way, and holding every
+//! ended account's dates and balances took ~300 bytes an account (2.7 GB for such a file).
+//! Such a reappearing run goes to the sink as one more statement of the account (see
+//! `stream::Collector`, which joins them back for a whole file's content).
 //!
 //! Two statements of one file on the same account could only overlap through such a
 //! reappearance, which is already reported as such: a movements file needs no other overlap
@@ -18,9 +20,9 @@ use super::super::stream::{Record, Sink};
 use super::super::{statement_referencia, Entry, Problem, Statement};
 use super::kind_of;
 use crate::domain::money::format_amount;
+use crate::formats::csv_common::LineIndex;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// A row's readable parts; `None` fields were reported as problems.
 pub(super) struct Movement<'a> {
@@ -36,7 +38,8 @@ pub(super) struct Movement<'a> {
 #[derive(Default)]
 pub(super) struct Accounts {
     current: Option<Account>,
-    ended: HashMap<Box<str>, Carried>,
+    /// The last line of every account whose run has ended.
+    ended: LineIndex,
 }
 
 /// What an account's rows so far say beyond their entries.
@@ -62,8 +65,8 @@ pub(super) struct Account {
 
 impl Accounts {
     /// The row's account: the current one, a new one, or — a problem, since each account's
-    /// rows must be contiguous — one seen before other accounts' rows, which continues where it
-    /// left off. A run that ends goes to the sink.
+    /// rows must be contiguous — one seen before other accounts' rows, which starts a run of
+    /// its own. A run that ends goes to the sink.
     pub fn for_row(
         &mut self,
         name: &str,
@@ -72,27 +75,22 @@ impl Accounts {
         problems: &mut Vec<Problem>,
     ) -> &mut Account {
         if self.current.as_ref().is_some_and(|a| *a.name == *name) {
-            return self.current.get_or_insert_with(|| Account::new(name.into(), Carried::default()));
+            return self.current.get_or_insert_with(|| Account::new(name.into()));
         }
         if let Some(ended) = self.current.take() {
-            let (name, state) = ended.end(sink);
-            self.ended.insert(name, state);
+            let (name, last_line) = ended.end(sink);
+            self.ended.insert(&name, last_line);
         }
         sink.statement_begins(name);
-        let account = match self.ended.remove_entry(name) {
-            Some((name, state)) => {
-                let shown = crate::domain::dni::shorten(&name);
-                let reason = format!(
-                    "account {shown:?} reappears after other accounts' rows (its rows ended on line \
-                     {}); each account's rows must be contiguous",
-                    state.last_line
-                );
-                problems.push(Problem::at_line(line, "cuenta", reason));
-                Account::new(name, state)
-            }
-            None => Account::new(name.into(), Carried::default()),
-        };
-        self.current.insert(account)
+        if let Some(last_line) = self.ended.remove(name) {
+            let shown = crate::domain::dni::shorten(name);
+            let reason = format!(
+                "account {shown:?} reappears after other accounts' rows (its rows ended on line \
+                 {last_line}); each account's rows must be contiguous"
+            );
+            problems.push(Problem::at_line(line, "cuenta", reason));
+        }
+        self.current.insert(Account::new(name.into()))
     }
 
     /// Ends the last run at the end of the file.
@@ -104,8 +102,8 @@ impl Accounts {
 }
 
 impl Account {
-    fn new(name: Box<str>, state: Carried) -> Self {
-        Self { name, state, entries: Vec::new() }
+    fn new(name: Box<str>) -> Self {
+        Self { name, state: Carried::default(), entries: Vec::new() }
     }
 
     /// Checks the row's date order and running balance, and keeps it when it is whole.
@@ -170,17 +168,16 @@ impl Account {
 
     /// Ends the run: its statement goes to the sink once the account has an entry (opening =
     /// first `saldo` − first movement, closing = latest `saldo`, coverage = first to latest
-    /// entry; a reappearing run without entries of its own still carries the closing on).
-    /// Returns what the account leaves behind.
-    fn end(self, sink: &mut dyn Sink) -> (Box<str>, Carried) {
+    /// entry). Returns the account and the run's last line.
+    fn end(self, sink: &mut dyn Sink) -> (Box<str>, u64) {
         let Self { name, state, entries } = self;
-        let first = entries.first().map(|e| e.booking_date).or(state.last_entry);
+        let first = entries.first().map(|e| e.booking_date);
         if let (Some(from), Some(to), Some((closing, _)), Some(opening)) =
             (first, state.last_entry, state.balance, state.opening)
         {
             let account = String::from(&*name);
             sink.put(Record::Statement(Statement { account, from, to, opening, closing, entries }));
         }
-        (name, state)
+        (name, state.last_line)
     }
 }

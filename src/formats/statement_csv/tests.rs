@@ -125,14 +125,10 @@ fn every_problem_is_reported() {
     let found: Vec<(Location, &str)> =
         parsed.problems.iter().map(|p| (p.location.clone(), p.field.as_str())).collect();
     let at = |n, f| (Location::Line(n), f);
-    let expected = vec![
-        at(4, "cargo/abono"),
-        at(4, "cuenta"),
-        at(4, "fecha"),
-        at(5, "cargo/abono"),
-        at(6, "cuenta"),
-        at(7, ""),
-    ];
+    // Line 4's account reappears: that is the problem; its run is checked on its own (its
+    // fecha, earlier than line 2's, is not compared with where the account left off).
+    let expected =
+        vec![at(4, "cargo/abono"), at(4, "cuenta"), at(5, "cargo/abono"), at(6, "cuenta"), at(7, "")];
     assert_eq!(found, expected);
     assert_eq!(statements_of(&parsed).len(), 2);
 }
@@ -142,4 +138,29 @@ fn a_header_only_file_is_refused() {
     let parsed = parse(HEADER, &ParseOptions::default());
     assert_eq!(parsed.problems, [Problem::in_file("", "the file has no movements")]);
     assert_eq!(parsed.content, Content::Statements(vec![]));
+}
+
+/// Each reappearance names the line where the account's latest run ended, however often the
+/// account comes back; every run still reaches the statement (joined for the whole file).
+#[test]
+fn every_reappearance_names_the_end_of_the_accounts_latest_run() {
+    let text = format!(
+        "{HEADER}{A},2012-07-01,,X,,10,10\n{D},2012-07-01,,X,,1,1\n{A},2012-07-02,,X,,5,15\n\
+         {A},2012-07-03,,X,,5,20\n{D},2012-07-02,,X,,1,2\n{A},2012-07-04,,X,1,,19\n"
+    );
+    let parsed = parse(&text, &ParseOptions::default());
+    let found: Vec<(Location, String)> =
+        parsed.problems.iter().map(|p| (p.location.clone(), p.reason.clone())).collect();
+    let reappears = |line, account, ended| {
+        let shown = crate::domain::dni::shorten(account);
+        let reason = format!(
+            "account {shown:?} reappears after other accounts' rows (its rows ended on line {ended}); \
+             each account's rows must be contiguous"
+        );
+        (Location::Line(line), reason)
+    };
+    assert_eq!(found, [reappears(4, A, 2), reappears(6, D, 3), reappears(7, A, 5)]);
+    let statements = statements_of(&parsed);
+    let a = statements.iter().find(|s| s.account == A).expect("A");
+    assert_eq!((a.entries.len(), a.opening, a.closing), (4, Decimal::ZERO, Decimal::new(19, 0)));
 }
