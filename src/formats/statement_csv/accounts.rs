@@ -42,9 +42,9 @@ pub(super) struct Accounts {
     ended: LineIndex,
 }
 
-/// What an account's rows so far say beyond their entries.
+/// What the current run of an account's rows says beyond its entries.
 #[derive(Default)]
-struct Carried {
+struct RunState {
     /// Line of the account's latest row, for the contiguity message.
     last_line: u64,
     /// Latest `fecha` so far and its line.
@@ -59,7 +59,7 @@ struct Carried {
 /// One account's current run of rows.
 pub(super) struct Account {
     name: Box<str>,
-    state: Carried,
+    state: RunState,
     entries: Vec<Entry>,
 }
 
@@ -103,7 +103,7 @@ impl Accounts {
 
 impl Account {
     fn new(name: Box<str>) -> Self {
-        Self { name, state: Carried::default(), entries: Vec::new() }
+        Self { name, state: RunState::default(), entries: Vec::new() }
     }
 
     /// Checks the row's date order and running balance, and keeps it when it is whole.
