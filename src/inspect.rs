@@ -91,15 +91,8 @@ pub fn inspect_file(path: &Path, options: &ParseOptions) -> std::io::Result<(Sum
 /// The encoding the job would decide for these bytes while archiving them.
 fn text_encoding(mut file: impl Read) -> std::io::Result<TextEncoding> {
     let mut check = Utf8Check::default();
-    let mut chunk = vec![0u8; 256 * 1024];
-    loop {
-        match file.read(&mut chunk) {
-            Ok(0) => return Ok(check.finish()),
-            Ok(n) => check.feed(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    std::io::copy(&mut file, &mut check)?;
+    Ok(check.finish())
 }
 
 /// What the summary shows of the records a parser puts, kept as they stream.

@@ -297,7 +297,7 @@ impl Seen {
     }
 }
 
-/// A packed key as four words (see [`Seen`]).
+/// A packed key as four words (see [`LineIndex`]).
 fn split(key: u128) -> [u32; 4] {
     [(key >> 96) as u32, (key >> 64) as u32, (key >> 32) as u32, key as u32]
 }

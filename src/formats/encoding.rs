@@ -84,6 +84,19 @@ impl Utf8Check {
     }
 }
 
+/// A [`Utf8Check`] is fed by writing to it: `std::io::copy(&mut file, &mut check)` decides a
+/// file's encoding without a read loop of its own.
+impl std::io::Write for Utf8Check {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<usize> {
+        self.feed(chunk);
+        Ok(chunk.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A reader of UTF-8 text over the raw bytes of a file in `encoding`: a leading UTF-8 BOM is
 /// dropped, Windows-1252 is transcoded as it streams.
 pub fn decoding_reader<'r, R: Read + 'r>(

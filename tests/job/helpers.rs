@@ -18,27 +18,15 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// PostgreSQL at `ALCANCIA_TEST_DATABASE_URL`; when it is not set, a server listening on
-    /// 127.0.0.1:5432 as `postgres://postgres@127.0.0.1:5432/postgres`. With neither (or the
-    /// variable set empty) the PostgreSQL variants are skipped, except in CI (`CI=true`), where
-    /// a missing server fails the test.
+    /// PostgreSQL at the tests' server (`alcancia::store::postgres::test_server`:
+    /// `ALCANCIA_TEST_DATABASE_URL`, else one listening on 127.0.0.1:5432). Without one the
+    /// PostgreSQL variants are skipped, except in CI (`CI=true`), where that fails the test.
     pub fn postgres() -> Option<Backend> {
-        let url = match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
-            Ok(url) => Some(url).filter(|u| !u.trim().is_empty()),
-            Err(_) => alcancia::store::postgres::local_test_server(),
-        };
-        match url {
-            Some(url) => Some(Backend::Postgres { admin_url: url }),
-            None if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!(
-                    "CI=true but no PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432)"
-                )
-            }
-            None => {
-                eprintln!("no PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432): variant skipped");
-                None
-            }
+        let url = alcancia::store::postgres::test_server();
+        if url.is_none() {
+            eprintln!("no PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432): variant skipped");
         }
+        url.map(|admin_url| Backend::Postgres { admin_url })
     }
 }
 

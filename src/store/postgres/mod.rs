@@ -393,27 +393,25 @@ impl Store for PgStore {
     }
 }
 
-/// The test server: `ALCANCIA_TEST_DATABASE_URL`, else a server listening on the default local
-/// port (see [`local_test_server`]); required under `CI=true`.
-#[cfg(test)]
-fn test_server() -> Option<String> {
+/// The tests' PostgreSQL server: `ALCANCIA_TEST_DATABASE_URL`; when it is not set,
+/// `postgres://postgres@127.0.0.1:5432/postgres` if something listens on that port (trust
+/// authentication for local connections, as a development server has), so that `cargo test`
+/// alone runs the PostgreSQL tests on a machine that has one. `None` (the tests skip) when
+/// there is neither or the variable is set empty — a panic under `CI=true`, where those tests
+/// must run. Tests only (the unit tests here and `tests/job`).
+#[doc(hidden)]
+pub fn test_server() -> Option<String> {
     let url = match std::env::var("ALCANCIA_TEST_DATABASE_URL") {
         Ok(url) => Some(url).filter(|u| !u.trim().is_empty()),
-        Err(_) => local_test_server(),
+        Err(_) => {
+            let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+            std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(500))
+                .ok()
+                .map(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+        }
     };
     if url.is_none() && std::env::var("CI").as_deref() == Ok("true") {
         panic!("CI=true needs a PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432)")
     }
     url
-}
-
-/// `postgres://postgres@127.0.0.1:5432/postgres` when something listens on that port: the
-/// tests' default server, so that `cargo test` alone runs them on a machine that has one (trust
-/// authentication for local connections, as a development server has). Tests only.
-#[doc(hidden)]
-pub fn local_test_server() -> Option<String> {
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
-    std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_millis(500))
-        .ok()
-        .map(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
