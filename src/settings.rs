@@ -64,6 +64,7 @@ struct RawBank {
 #[serde(deny_unknown_fields)]
 struct RawReconcile {
     grace_days: i64,
+    women_per_range: i64,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +99,9 @@ pub struct Settings {
     pub output: PathBuf,
     pub currency: String,
     pub grace_days: u32,
+    /// `reconcile.women_per_range`: a period whose roster is larger is recomputed in account
+    /// ranges of at most this many roster accounts (bounds the recompute's memory).
+    pub women_per_range: usize,
     pub saver_min_month_end_balance: Decimal,
     pub saver_require_activity: bool,
     pub raffle_winners_per_district: usize,
@@ -162,6 +166,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("paths.output", "out"),
     ("bank.currency", "PEN"),
     ("reconcile.grace_days", "10"),
+    ("reconcile.women_per_range", "2000000"),
     ("saver.min_month_end_balance", "10.00"),
     ("saver.require_activity", "true"),
     ("raffle.winners_per_district", "2"),
@@ -230,6 +235,10 @@ impl Settings {
             u32::try_from(raw.reconcile.grace_days).ok().filter(|d| *d <= 60).ok_or_else(|| {
                 bad("reconcile.grace_days", "must be a whole number of days from 0 to 60".into())
             })?;
+        let women_per_range = usize::try_from(raw.reconcile.women_per_range)
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| bad("reconcile.women_per_range", "must be a whole number from 1 up".into()))?;
         let min_balance = Decimal::from_str(raw.saver.min_month_end_balance.trim())
             .ok()
             .filter(|d| !d.is_sign_negative())
@@ -268,6 +277,7 @@ impl Settings {
             output: raw.paths.output,
             currency,
             grace_days,
+            women_per_range,
             saver_min_month_end_balance: min_balance,
             saver_require_activity: raw.saver.require_activity,
             raffle_winners_per_district: count(
@@ -317,6 +327,9 @@ mod tests {
     #[test]
     fn environment_overrides_and_bad_values_name_the_key() {
         assert_eq!(load(&[("ALCANCIA__RECONCILE__GRACE_DAYS", "5")]).unwrap().grace_days, 5);
+        assert_eq!(load(&[]).unwrap().women_per_range, 2_000_000);
+        assert_eq!(load(&[("ALCANCIA__RECONCILE__WOMEN_PER_RANGE", "7")]).unwrap().women_per_range, 7);
+        assert!(load(&[("ALCANCIA__RECONCILE__WOMEN_PER_RANGE", "0")]).is_err());
         let err = load(&[("ALCANCIA__BANK__CURRENCY", "soles")]).err().unwrap().to_string();
         assert!(err.contains("bank.currency"), "{err}");
         let err = load(&[("ALCANCIA__RECONCILE__GRACE_DAYS", "-1")]).err().unwrap().to_string();

@@ -6,14 +6,16 @@
 use super::Job;
 use crate::domain::Period;
 use crate::indicators;
-use crate::reconcile::{self, PeriodInputs};
-use crate::records::{HashMap, HashSet};
+use crate::reconcile::{self, ExceptionRow, People, PeriodInputs};
+use crate::records::{HashMap, HashSet, RosterMember};
+use crate::report::account_month_rows::{AccountMonthRows, SortedRuns};
 use crate::report::period_files::{prepare_period, sort_account_months, PeriodOutputs};
 use crate::report::{prepare_html, prepare_xlsx, Prepared};
 use crate::savings::timeline::PeriodTimeline;
-use crate::savings::{self, SaverRule};
-use crate::store::period_save::ResultPart;
-use crate::store::{PeriodFacts, PeriodReport, Store, StoredIndicator};
+use crate::savings::{self, AccountMonth, SaverRule};
+use crate::store::period_save::{PeriodSave, ResultPart};
+use crate::store::range::AccountRange;
+use crate::store::{PeriodFacts, PeriodReport, RangeFacts, Store, StoredIndicator};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -54,92 +56,112 @@ impl<S: Store> Job<'_, S> {
     }
 
     /// Reconciles one period, computes its account-months and indicators, stores them and
-    /// writes its CSVs.
+    /// writes its CSVs. A period whose roster is larger than `reconcile.women_per_range` is
+    /// recomputed one account range at a time (`store::range`): each range's facts are read,
+    /// decided and saved before the next range's are read, so that memory holds the roster and
+    /// one range, not the whole month.
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let window_end = period.window_end(self.settings.grace_days);
-        let PeriodFacts { roster, instructions, window_entries, heads, previous, mut ledger } =
-            self.store.period_facts(period, window_end).await?;
+        let whole = self.store.roster_size(period).await? <= self.settings.women_per_range as u64;
+        let PeriodFacts { roster, mut ledger, range: mut next_facts } =
+            self.store.period_facts(period, window_end, whole.then(AccountRange::all).as_ref()).await?;
         if roster.is_empty() {
             anyhow::bail!("no roster is stored for {period}: its outputs wait for it");
         }
-        let timeline = PeriodTimeline::new(period, &previous, &heads, &window_entries);
-        let gap_candidates = timeline.gap_candidates();
-        let inputs = PeriodInputs {
-            period,
-            roster: &roster,
-            instructions: &instructions,
-            window_entries: &window_entries,
-            gap_candidates: &gap_candidates,
-            grace_days: self.settings.grace_days,
+        // The roster by account: each range's women are a slice of it.
+        let mut by_account: Vec<(u32, &RosterMember)> = (0u32..).zip(&roster).collect();
+        by_account.sort_unstable_by(|a, b| a.1.cuenta.cmp(&b.1.cuenta));
+        let ranges = match &next_facts {
+            Some(_) => vec![AccountRange::all()],
+            None => {
+                let mut accounts: Vec<&str> = by_account.iter().map(|(_, m)| m.cuenta.as_str()).collect();
+                accounts.dedup();
+                AccountRange::split(&accounts, self.settings.women_per_range)
+            }
         };
+        let instruction_keys = match &next_facts {
+            Some(facts) => facts.instructions.iter().map(|i| (i.dni.clone(), i.seq)).collect(),
+            None => self.store.instruction_keys(period).await?,
+        };
+        let people = People::new(&roster, instruction_keys);
+        let mut tally = indicators::Tally::of_roster(period, &roster);
         self.summary.time("load", started);
         // The results are written as they are computed, in one transaction that commits at
-        // the end (`store::period_save`): the matches while the account-months are built.
+        // the end (`store::period_save`): each range's matches, checkpoint and account-months
+        // as the range is done, then the period's exceptions and indicators.
         let mut save = self.store.begin_period_save(period).await?;
-        let started = std::time::Instant::now();
-        let reconciliation = reconcile::reconcile_period(&inputs, &mut ledger);
-        drop(gap_candidates);
-        self.summary.time("reconcile", started);
-        // The payments' share of the indicators now, so that the instructions are freed before
-        // the account-months are built (the peak of a period's memory).
-        let started = std::time::Instant::now();
-        let mut tally = indicators::Tally::of_roster(period, &roster);
-        {
-            // The credits of this period's credited matches, by id.
-            let credited: HashSet<i64> = reconciliation.credited().map(|m| m.entry_id).collect();
-            let credits: HashMap<i64, &crate::records::EntryRec> =
-                window_entries.iter().filter(|e| credited.contains(&e.id)).map(|e| (e.id, e)).collect();
-            tally.add_payments(&instructions, &reconciliation, &credits);
+        let mut exceptions = Vec::new();
+        let mut runs =
+            (ranges.len() > 1).then(|| SortedRuns::new(period, &self.settings.output)).transpose()?;
+        let mut account_months = None;
+        let mut match_count = 0;
+        for range in &ranges {
+            let facts = match next_facts.take() {
+                Some(facts) => facts,
+                None => {
+                    let started = std::time::Instant::now();
+                    let facts = self.store.range_facts(period, window_end, range).await?;
+                    self.summary.time("load", started);
+                    facts
+                }
+            };
+            let low = by_account
+                .partition_point(|(_, m)| range.from.as_deref().is_some_and(|f| m.cuenta.as_str() < f));
+            let high = by_account
+                .partition_point(|(_, m)| range.to.as_deref().is_none_or(|t| m.cuenta.as_str() < t));
+            let decided = self
+                .recompute_range(
+                    period,
+                    &people,
+                    &by_account[low..high],
+                    facts,
+                    &mut ledger,
+                    &mut tally,
+                    &mut save,
+                )
+                .await?;
+            if ranges.len() > 1 {
+                tracing::debug!(%range, women = high - low, matches = decided.matches, "Range recomputed.");
+            }
+            match_count += decided.matches;
+            exceptions.extend(decided.exceptions);
+            match &mut runs {
+                Some(runs) => {
+                    let started = std::time::Instant::now();
+                    runs.add(&decided.account_months)?;
+                    save.put(ResultPart::AccountMonths(decided.account_months)).await?;
+                    self.summary.time("account_months", started);
+                }
+                None => account_months = Some(decided.account_months),
+            }
         }
-        drop(instructions);
-        let reconcile::PeriodReconciliation { matches, duplicates, exceptions } = reconciliation;
-        let match_count = matches.len();
-        save.put(ResultPart::Reconciliation { matches, duplicates }).await?;
-        self.summary.time("indicators", started);
-        // The timelines at the end of the period, for the next one: saved while the
-        // account-months are built.
         let started = std::time::Instant::now();
-        save.put(ResultPart::Checkpoint(timeline.next_checkpoint())).await?;
-        let rule = SaverRule {
-            min_month_end_balance: self.settings.saver_min_month_end_balance,
-            require_activity: self.settings.saver_require_activity,
+        // Each range's are in output order; together, sorted again (the order is total).
+        if ranges.len() > 1 {
+            reconcile::sort_exceptions(&mut exceptions);
+        }
+        let account_months = match runs {
+            Some(runs) => AccountMonthRows::Runs(Arc::new(runs)),
+            None => AccountMonthRows::InMemory(account_months.unwrap_or_default()),
         };
-        // In account order, so that the timeline is walked once (the rows are sorted for the
-        // outputs below anyway).
-        let mut members: Vec<&crate::records::RosterMember> = roster.iter().collect();
-        members.sort_unstable_by(|a, b| a.cuenta.cmp(&b.cuenta));
-        let mut walk = timeline.walk();
-        let account_months: Vec<_> = members
-            .into_iter()
-            .map(|m| {
-                let history = walk.history(&m.cuenta);
-                savings::account_month(period, m, Some(&history), &ledger.matched_credits, &rule)
-            })
-            .collect();
-        drop(timeline);
-        self.summary.time("account_months", started);
-        let started = std::time::Instant::now();
-        tally.add_account_months(&account_months);
         let indicator_rows = tally.rows();
         let women = roster.len();
         // What is left to do needs only the results: the facts go before the writing.
-        drop((ledger, roster, window_entries, heads, previous));
+        drop((ledger, people, by_account));
+        drop(roster);
         self.summary.time("indicators", started);
         // The outputs are written on the second core while the results are saved, under
         // temporary names, and put in place once the results are committed.
         let started = std::time::Instant::now();
         let exceptions = Arc::new(exceptions);
-        let mut account_months = account_months;
-        sort_account_months(&mut account_months);
-        let account_months = Arc::new(account_months);
         let (mut indicators, districts) = self.store.report_context(period).await?;
         indicators.extend(indicator_rows.iter().map(StoredIndicator::of));
         let report = PeriodReport {
             period,
             exceptions: Arc::clone(&exceptions),
-            account_months: Arc::clone(&account_months),
+            account_months: account_months.clone(),
             indicators,
             districts,
         };
@@ -174,7 +196,10 @@ impl<S: Store> Job<'_, S> {
         self.summary.time("report", started);
         let started = std::time::Instant::now();
         save.put(ResultPart::Exceptions(Arc::clone(&exceptions))).await?;
-        save.put(ResultPart::AccountMonths(account_months)).await?;
+        // One range: its account-months are saved now, beside the writing of the outputs.
+        if let AccountMonthRows::InMemory(rows) = account_months {
+            save.put(ResultPart::AccountMonths(rows)).await?;
+        }
         save.put(ResultPart::Indicators(indicator_rows)).await?;
         save.commit().await?;
         self.summary.time("save", started);
@@ -190,4 +215,89 @@ impl<S: Store> Job<'_, S> {
         self.summary.periods_recomputed.push(period.to_string());
         Ok(())
     }
+
+    /// Decides one range of the period's accounts: reconciles its instructions with its
+    /// credits, adds its payments and balances to the indicators, and hands its matches and
+    /// checkpoint to the save (and, when the period is in several ranges, its account-months,
+    /// which then also go to a sorted run for the outputs).
+    #[allow(clippy::too_many_arguments)]
+    async fn recompute_range(
+        &mut self,
+        period: Period,
+        people: &People<'_>,
+        members: &[(u32, &RosterMember)],
+        facts: RangeFacts,
+        ledger: &mut reconcile::Ledger,
+        tally: &mut indicators::Tally<'_>,
+        save: &mut PeriodSave,
+    ) -> anyhow::Result<DecidedRange> {
+        let RangeFacts { instructions, window_entries, heads, previous } = facts;
+        let timeline = PeriodTimeline::new(period, &previous, &heads, &window_entries);
+        let gap_candidates = timeline.gap_candidates();
+        let inputs = PeriodInputs {
+            period,
+            people,
+            roster: members,
+            instructions: &instructions,
+            window_entries: &window_entries,
+            gap_candidates: &gap_candidates,
+            grace_days: self.settings.grace_days,
+        };
+        let started = std::time::Instant::now();
+        let reconciliation = reconcile::reconcile_period(&inputs, ledger);
+        drop(gap_candidates);
+        self.summary.time("reconcile", started);
+        // The payments' share of the indicators now, so that the instructions are freed before
+        // the account-months are built (the peak of a period's memory).
+        let started = std::time::Instant::now();
+        {
+            // The credits of this period's credited matches, by id.
+            let credited: HashSet<i64> = reconciliation.credited().map(|m| m.entry_id).collect();
+            let credits: HashMap<i64, &crate::records::EntryRec> =
+                window_entries.iter().filter(|e| credited.contains(&e.id)).map(|e| (e.id, e)).collect();
+            tally.add_payments(&instructions, &reconciliation, &credits);
+        }
+        drop(instructions);
+        let reconcile::PeriodReconciliation { matches, duplicates, exceptions } = reconciliation;
+        let match_count = matches.len();
+        save.put(ResultPart::Reconciliation { matches, duplicates }).await?;
+        self.summary.time("indicators", started);
+        // The timelines at the end of the period, for the next one: saved while the
+        // account-months are built.
+        let started = std::time::Instant::now();
+        save.put(ResultPart::Checkpoint(timeline.next_checkpoint())).await?;
+        let rule = SaverRule {
+            min_month_end_balance: self.settings.saver_min_month_end_balance,
+            require_activity: self.settings.saver_require_activity,
+        };
+        // In account order (as `members` are), so that the timeline is walked once.
+        let mut walk = timeline.walk();
+        let mut account_months: Vec<_> = members
+            .iter()
+            .map(|(_, m)| {
+                let history = walk.history(&m.cuenta);
+                savings::account_month(period, m, Some(&history), &ledger.matched_credits, &rule)
+            })
+            .collect();
+        drop(timeline);
+        drop((window_entries, heads, previous));
+        self.summary.time("account_months", started);
+        let started = std::time::Instant::now();
+        tally.add_account_months(&account_months);
+        self.summary.time("indicators", started);
+        let started = std::time::Instant::now();
+        sort_account_months(&mut account_months);
+        let account_months = Arc::new(account_months);
+        self.summary.time("report", started);
+        Ok(DecidedRange { matches: match_count, exceptions, account_months })
+    }
+}
+
+/// What one range's recompute hands back to the period's.
+struct DecidedRange {
+    matches: usize,
+    /// In output order.
+    exceptions: Vec<ExceptionRow>,
+    /// By DNI.
+    account_months: Arc<Vec<AccountMonth>>,
 }

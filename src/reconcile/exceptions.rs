@@ -77,7 +77,9 @@ pub struct ExceptionRow {
 
 struct Context<'a> {
     period: Period,
-    roster_by_dni: HashMap<&'a str, &'a RosterMember>,
+    people: &'a super::People<'a>,
+    /// The range's roster rows by account (an account of the range is held by a woman of the
+    /// range, if by any).
     roster_by_cuenta: HashMap<&'a str, &'a RosterMember>,
     entries: HashMap<i64, &'a EntryRec>,
     rows: Vec<ExceptionRow>,
@@ -85,7 +87,7 @@ struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn ubigeo_of_dni(&self, dni: &str) -> String {
-        self.roster_by_dni.get(dni).map(|m| m.ubigeo.to_string()).unwrap_or_default()
+        self.people.member(dni).map(|m| m.ubigeo.to_string()).unwrap_or_default()
     }
 
     fn identity_of_account(&self, account: &str) -> (String, String) {
@@ -125,8 +127,8 @@ pub(super) fn find_exceptions(
 ) -> Vec<ExceptionRow> {
     let mut cx = Context {
         period: inputs.period,
-        roster_by_dni: inputs.roster.iter().map(|m| (m.dni.as_str(), m)).collect(),
-        roster_by_cuenta: inputs.roster.iter().map(|m| (m.cuenta.as_str(), m)).collect(),
+        people: inputs.people,
+        roster_by_cuenta: inputs.roster.iter().map(|(_, m)| (m.cuenta.as_str(), *m)).collect(),
         entries: entries_of(inputs, outcome),
         rows: Vec::new(),
     };
@@ -136,6 +138,13 @@ pub(super) fn find_exceptions(
     unexpected_credits(inputs, outcome, ledger, &mut cx);
     balance_gaps(inputs, &mut cx);
     let mut rows = cx.rows;
+    sort_exceptions(&mut rows);
+    rows
+}
+
+/// The order of SPEC §4: category, DNI, referencia, account, then delivery order (a total
+/// order: every row comes from its own fact).
+pub fn sort_exceptions(rows: &mut [ExceptionRow]) {
     rows.sort_by(|a, b| {
         (a.category, &a.dni, &a.referencia, &a.cuenta, a.seq).cmp(&(
             b.category,
@@ -145,7 +154,6 @@ pub(super) fn find_exceptions(
             b.seq,
         ))
     });
-    rows
 }
 
 /// The window's entries that the matches and duplicates name (credits and reversals), by id:
@@ -162,9 +170,8 @@ fn entries_of<'a>(inputs: &PeriodInputs<'a>, outcome: &Outcome) -> HashMap<i64, 
 }
 
 fn missing_instructions(inputs: &PeriodInputs<'_>, cx: &mut Context<'_>) {
-    let instructed: HashSet<&str> = inputs.instructions.iter().map(|i| i.dni.as_str()).collect();
-    for (position, member) in inputs.roster.iter().enumerate() {
-        if member.estado == Estado::Activo && !instructed.contains(member.dni.as_str()) {
+    for (position, member) in inputs.roster {
+        if member.estado == Estado::Activo && inputs.people.first_instruction(member.dni.as_str()).is_none() {
             cx.rows.push(ExceptionRow {
                 period: cx.period,
                 category: Category::MissingInstruction,
@@ -175,7 +182,7 @@ fn missing_instructions(inputs: &PeriodInputs<'_>, cx: &mut Context<'_>) {
                 expected_amount: Some(member.monto),
                 actual_amount: None,
                 detail: "ACTIVO en el padrón sin instrucción de pago en el periodo".into(),
-                seq: Seq { file: 0, position: position as i64 },
+                seq: Seq { file: 0, position: i64::from(*position) },
             });
         }
     }
@@ -186,9 +193,8 @@ fn instruction_findings(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut C
         outcome.matches.iter().map(|m| (m.instruction_id, m)).collect();
     let mut instructions: Vec<&InstructionRec> = inputs.instructions.iter().collect();
     instructions.sort_by_key(|i| i.seq);
-    let mut seen_dni: HashSet<&str> = HashSet::default();
     for instruction in instructions {
-        let member = cx.roster_by_dni.get(instruction.dni.as_str()).copied();
+        let member = cx.people.member(instruction.dni.as_str());
         let matched = match_of.get(&instruction.id).copied();
         let credit = matched.and_then(|m| cx.entries.get(&m.entry_id).copied());
         let credit_amount = credit.map(|c| c.amount);
@@ -227,7 +233,9 @@ fn instruction_findings(inputs: &PeriodInputs<'_>, outcome: &Outcome, cx: &mut C
                 }
             }
         }
-        if !seen_dni.insert(instruction.dni.as_str()) {
+        // Every instruction of the DNI after her first (in delivery order, whichever range it
+        // is in).
+        if cx.people.first_instruction(instruction.dni.as_str()) != Some(instruction.seq) {
             let detail = format!("lote {}", instruction.lote);
             cx.about_instruction(Category::DuplicateInstruction, instruction, monto, credit_amount, detail);
         }

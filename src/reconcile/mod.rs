@@ -9,11 +9,11 @@
 mod exceptions;
 mod matching;
 
-pub use exceptions::{Category, ExceptionRow};
+pub use exceptions::{sort_exceptions, Category, ExceptionRow};
 
-use crate::domain::Period;
+use crate::domain::{Dni, Period};
 use crate::records::HashSet;
-use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
 
 /// What earlier periods consumed: credits matched or counted as duplicates, and reversals used.
 #[derive(Clone, Debug, Default)]
@@ -42,11 +42,55 @@ pub struct DuplicateCredit {
     pub offset_by: Option<i64>,
 }
 
-/// Everything reconciliation needs for period M.
+/// The period's women and instructions as every account range sees them (a period recomputed
+/// in ranges reconciles each range with the whole roster's DNIs behind it: an instruction's
+/// woman may hold her roster account in another range).
+pub struct People<'a> {
+    /// The latest roster of M, in file order.
+    pub roster: &'a [RosterMember],
+    /// Positions in `roster`, by DNI.
+    by_dni: Vec<u32>,
+    /// The earliest instruction (delivery order) of each instructed DNI of M, by DNI.
+    first_instructions: Vec<(Dni, Seq)>,
+}
+
+impl<'a> People<'a> {
+    /// `instructions`: (DNI, delivery order) of every instruction of M, any order.
+    pub fn new(roster: &'a [RosterMember], mut instructions: Vec<(Dni, Seq)>) -> Self {
+        let positions = u32::try_from(roster.len()).expect("a roster of fewer than 2³² women");
+        let mut by_dni: Vec<u32> = (0..positions).collect();
+        by_dni.sort_by(|a, b| roster[*a as usize].dni.cmp(&roster[*b as usize].dni));
+        instructions.sort_unstable();
+        instructions.dedup_by(|later, first| later.0 == first.0);
+        Self { roster, by_dni, first_instructions: instructions }
+    }
+
+    /// The roster row of a DNI.
+    pub fn member(&self, dni: &str) -> Option<&'a RosterMember> {
+        let roster = self.roster;
+        self.by_dni
+            .binary_search_by(|p| roster[*p as usize].dni.as_str().cmp(dni))
+            .ok()
+            .map(|i| &roster[self.by_dni[i] as usize])
+    }
+
+    /// The delivery order of the DNI's earliest instruction of M, if she has one.
+    pub fn first_instruction(&self, dni: &str) -> Option<Seq> {
+        self.first_instructions
+            .binary_search_by(|(d, _)| d.as_str().cmp(dni))
+            .ok()
+            .map(|i| self.first_instructions[i].1)
+    }
+}
+
+/// Everything reconciliation needs for period M, or for one range of its accounts.
 pub struct PeriodInputs<'a> {
     pub period: Period,
-    pub roster: &'a [RosterMember],
-    /// Instructions whose `periodo` is M, any order.
+    pub people: &'a People<'a>,
+    /// The roster rows whose account is in the range (every one without ranges), with their
+    /// positions in the roster.
+    pub roster: &'a [(u32, &'a RosterMember)],
+    /// Instructions whose `periodo` is M on the range's accounts, any order.
     pub instructions: &'a [InstructionRec],
     /// Every booked entry (credits and reversals at least) from the first of M through the
     /// window end, any order.

@@ -5,6 +5,7 @@
 //!
 //! Reports render numbers; they never compute business figures.
 
+pub mod account_month_rows;
 pub mod charts;
 pub mod csv_out;
 pub mod format;

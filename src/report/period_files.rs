@@ -2,6 +2,7 @@
 //! written row by row to its file (memory does not grow with the rows) and put in place
 //! atomically.
 
+use super::account_month_rows::AccountMonthRows;
 use super::csv_out::{CsvFile, Prepared};
 use crate::domain::money::format_amount;
 use crate::domain::Period;
@@ -76,7 +77,11 @@ pub fn write_summary(
 }
 
 /// `rows` sorted by (dni, cuenta), as the file is.
-pub fn write_account_months(prepared: &mut Prepared, path: &Path, rows: &[AccountMonth]) -> io::Result<()> {
+pub fn write_account_months(
+    prepared: &mut Prepared,
+    path: &Path,
+    rows: &AccountMonthRows,
+) -> anyhow::Result<()> {
     let mut f = CsvFile::create(
         path,
         &[
@@ -95,8 +100,8 @@ pub fn write_account_months(prepared: &mut Prepared, path: &Path, rows: &[Accoun
             "saver",
         ],
     )?;
-    debug_assert!(rows.windows(2).all(|w| (&w[0].dni, &w[0].cuenta) <= (&w[1].dni, &w[1].cuenta)));
-    for r in rows {
+    for r in rows.iter()? {
+        let r = r?;
         let b = r.balances.as_ref();
         f.text(&r.period.to_string())?;
         f.text(&r.dni)?;
@@ -113,7 +118,7 @@ pub fn write_account_months(prepared: &mut Prepared, path: &Path, rows: &[Accoun
         f.text(if r.saver { "true" } else { "false" })?;
         f.end_row()?;
     }
-    f.close_into(prepared)
+    Ok(f.close_into(prepared)?)
 }
 
 pub fn write_indicators(prepared: &mut Prepared, path: &Path, rows: &[IndicatorRow]) -> io::Result<()> {
@@ -140,12 +145,12 @@ pub struct PeriodOutputs<'a> {
     pub period: Period,
     pub exceptions: &'a [ExceptionRow],
     /// Sorted by [`sort_account_months`].
-    pub account_months: &'a [AccountMonth],
+    pub account_months: &'a AccountMonthRows,
     pub indicators: &'a [IndicatorRow],
 }
 
 /// The four files, under temporary names until `prepared` is persisted.
-pub fn prepare_period(prepared: &mut Prepared, output: &Path, o: &PeriodOutputs<'_>) -> io::Result<()> {
+pub fn prepare_period(prepared: &mut Prepared, output: &Path, o: &PeriodOutputs<'_>) -> anyhow::Result<()> {
     let dir = output.join(o.period.to_string());
     write_exceptions(prepared, &dir.join("reconciliation_exceptions.csv"), o.exceptions)?;
     write_summary(prepared, &dir.join("reconciliation_summary.csv"), o.period, o.exceptions)?;

@@ -5,12 +5,12 @@
 //!
 //! The file is byte-for-byte reproducible: its creation date is the period's first day.
 
+use super::account_month_rows::{AccountMonthRows, RowResult};
 use super::labels::{self, Labels, Language};
 use super::raffle_status::RaffleStatus;
 use super::view::ReportView;
 use crate::domain::Period;
 use crate::reconcile::ExceptionRow;
-use crate::savings::AccountMonth;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
@@ -61,10 +61,7 @@ pub fn render(
             &f,
         )?;
     }
-    for (part, rows) in parts(&view.report.account_months) {
-        let name = sheet_name(l.sheet_account_months, part);
-        account_months(workbook.add_worksheet_with_constant_memory(), &name, rows, l, &f)?;
-    }
+    account_month_sheets(&mut workbook, &view.report.account_months, l, &f)?;
     indicators(workbook.add_worksheet(), view, l, &f)?;
     if let RaffleStatus::Drawn { winners, .. } = raffle {
         let sheet = workbook.add_worksheet();
@@ -228,10 +225,35 @@ fn exceptions(
     filter(sheet, rows.len(), 9)
 }
 
-fn account_months(
+/// The account-months over as many sheets as Excel's row limit needs, read from `rows` as they
+/// are written (from a period recomputed in ranges, merged from its sorted runs).
+fn account_month_sheets(
+    workbook: &mut Workbook,
+    rows: &AccountMonthRows,
+    l: &Labels,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let mut rows = rows.iter().map_err(unreadable)?.peekable();
+    for part in 1.. {
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        let name = sheet_name(l.sheet_account_months, part);
+        account_months(sheet, &name, rows.by_ref().take(ROWS_PER_SHEET), l, f)?;
+        if rows.peek().is_none() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A row that could not be read back (a damaged temporary run), as the workbook's error.
+fn unreadable(e: anyhow::Error) -> XlsxError {
+    XlsxError::ParameterError(format!("{e:#}"))
+}
+
+fn account_months<'a>(
     sheet: &mut Worksheet,
     name: &str,
-    rows: &[AccountMonth],
+    rows: impl Iterator<Item = RowResult<'a>>,
     l: &Labels,
     f: &Formats,
 ) -> Result<(), XlsxError> {
@@ -267,7 +289,9 @@ fn account_months(
             }
             Ok(())
         };
-    for (i, a) in rows.iter().enumerate() {
+    let mut count = 0;
+    for (i, a) in rows.enumerate() {
+        let a = a.map_err(unreadable)?;
         let row = row_of(i);
         let b = a.balances.as_ref();
         sheet.write_datetime(row, 0, ExcelDateTime::from_ymd(year(a.period), month(a.period), 1)?)?;
@@ -283,8 +307,9 @@ fn account_months(
         money(sheet, row, 10, Some(a.debits))?;
         sheet.write_number(row, 11, f64::from(a.customer_movements))?;
         sheet.write_boolean(row, 12, a.saver)?;
+        count = i + 1;
     }
-    filter(sheet, rows.len(), 12)
+    filter(sheet, count, 12)
 }
 
 fn indicators(

@@ -193,6 +193,3 @@ fn balances(history: &AccountHistory, first: NaiveDate, last: NaiveDate) -> Opti
     }
     Some(Balances { month_end: eod, min: min?, avg_daily: sum / Decimal::from(days) })
 }
-
-#[cfg(test)]
-mod tests;

@@ -8,20 +8,20 @@
 
 pub mod period_save;
 pub mod postgres;
+pub mod range;
 pub mod rows;
 pub mod sqlite;
 pub mod writing;
 
-use crate::domain::{Period, RafflePeriod};
+use crate::domain::{Dni, Period, RafflePeriod};
 use crate::formats::stream::Outcome;
 use crate::formats::Problem;
 use crate::indicators::IndicatorRow;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::{ExceptionRow, Ledger};
-use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
 use crate::savings::timeline::Checkpoint;
-use crate::savings::AccountMonth;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
@@ -70,12 +70,21 @@ pub struct StreamedFile {
     pub store_busy: std::time::Duration,
 }
 
-/// What the recompute of one period reads.
+/// What the recompute of one period reads once, whatever its account ranges.
 pub struct PeriodFacts {
     /// The latest roster of the period in file order, as the recompute reads it: names and
     /// `distrito` left empty (no decision and no output of the recompute uses them; at national
     /// scale they are a few hundred megabytes).
     pub roster: Vec<RosterMember>,
+    /// What the periods before consumed.
+    pub ledger: Ledger,
+    /// The facts of the range asked for with the rest (the whole period's, when it is one
+    /// range), read at the same time.
+    pub range: Option<RangeFacts>,
+}
+
+/// What the recompute of one range of a period's accounts reads: the rows on its accounts.
+pub struct RangeFacts {
     /// The instructions whose `periodo` is the period.
     pub instructions: Vec<InstructionRec>,
     /// Booked entries from the period's first day through its window end, each with its
@@ -86,8 +95,6 @@ pub struct PeriodFacts {
     /// Every account's balance timeline at the end of the month before: the checkpoint stored
     /// with that month's results, or, without one, computed from the stored history.
     pub previous: Checkpoint,
-    /// What the periods before consumed.
-    pub ledger: Ledger,
 }
 
 /// A run's summary for `job_runs`.
@@ -145,7 +152,7 @@ pub struct PeriodReport {
     /// the reports' writing).
     pub exceptions: Arc<Vec<ExceptionRow>>,
     /// `account_months` of the period, by DNI.
-    pub account_months: Arc<Vec<AccountMonth>>,
+    pub account_months: crate::report::account_month_rows::AccountMonthRows,
     /// `indicators` of every stored period up to and including `period` (for the trend),
     /// by period, then output order.
     pub indicators: Vec<StoredIndicator>,
@@ -225,9 +232,27 @@ pub trait Store {
     async fn roster_periods(&self) -> anyhow::Result<Vec<Period>>;
     /// The latest roster version of a period, in file order.
     async fn roster(&self, period: Period) -> anyhow::Result<Vec<RosterMember>>;
-    /// Everything the recompute of `period` reads (see [`PeriodFacts`]), its window ending
-    /// `window_end`. Backends read the parts concurrently.
-    async fn period_facts(&self, period: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts>;
+    /// Rows of the latest roster of a period (0 without one).
+    async fn roster_size(&self, period: Period) -> anyhow::Result<u64>;
+    /// What the recompute of `period` reads once (see [`PeriodFacts`]), its window ending
+    /// `window_end`, and, when `range` is given, that range's facts. Backends read the parts
+    /// concurrently.
+    async fn period_facts(
+        &self,
+        period: Period,
+        window_end: NaiveDate,
+        range: Option<&range::AccountRange>,
+    ) -> anyhow::Result<PeriodFacts>;
+    /// The facts of one range of the period's accounts (see [`RangeFacts`]).
+    async fn range_facts(
+        &self,
+        period: Period,
+        window_end: NaiveDate,
+        range: &range::AccountRange,
+    ) -> anyhow::Result<RangeFacts>;
+    /// (DNI, delivery order) of every instruction of the period: what a period recomputed in
+    /// ranges needs of the instructions outside a range.
+    async fn instruction_keys(&self, period: Period) -> anyhow::Result<Vec<(Dni, Seq)>>;
     /// Starts replacing the results of `period`, in one transaction that its parts are written
     /// into as they come and that commits when every part came (see [`period_save`]). The
     /// matches of later periods go too (the caller recomputes them next). Called once the

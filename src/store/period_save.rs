@@ -9,9 +9,13 @@
 //! results. At national scale the writing of the matches thus overlaps the building of the
 //! account-months on the second core, and a part's rows are freed once written.
 //!
+//! A period recomputed in account ranges (`store::range`) sends the matches, the checkpoint and
+//! the account-months once per range, as each range is finished; the exceptions and the
+//! indicators, which are the whole period's, once at the end.
+//!
 //! Nothing is half-written: the writer commits only on [`PeriodSave::commit`], and only when
-//! every part came exactly once; a recompute that fails or is dropped midway drops the channel,
-//! and the writer rolls the transaction back.
+//! every part came (the whole-period ones exactly once); a recompute that fails or is dropped
+//! midway drops the channel, and the writer rolls the transaction back.
 
 use crate::indicators::IndicatorRow;
 use crate::reconcile::{DuplicateCredit, ExceptionRow, Match};
@@ -46,6 +50,13 @@ impl ResultPart {
             Self::Indicators(_) => "indicators",
         }
     }
+
+    /// Whether the part comes once per account range (a period recomputed in ranges sends the
+    /// matches, the checkpoint and the account-months of each range as it finishes it); the
+    /// exceptions and the indicators are the whole period's and come once.
+    fn per_range(&self) -> bool {
+        matches!(self, Self::Reconciliation { .. } | Self::Checkpoint(_) | Self::AccountMonths(_))
+    }
 }
 
 /// What the recompute sends its writer.
@@ -61,7 +72,7 @@ pub struct SaveParts {
     received: Vec<&'static str>,
 }
 
-/// Every part a period's results are made of.
+/// Every part a period's results are made of (each at least once; see [`ResultPart::per_range`]).
 const ALL_PARTS: [&str; 5] = ["reconciliation", "checkpoint", "exceptions", "account_months", "indicators"];
 
 impl SaveParts {
@@ -87,10 +98,12 @@ impl SaveParts {
             Some(SaveMessage::Part(part)) => {
                 let name = part.name();
                 anyhow::ensure!(
-                    !self.received.contains(&name),
+                    part.per_range() || !self.received.contains(&name),
                     "a period's {name} was sent twice to its save"
                 );
-                self.received.push(name);
+                if !self.received.contains(&name) {
+                    self.received.push(name);
+                }
                 Ok(Some(part))
             }
             Some(SaveMessage::Commit) => {
@@ -216,6 +229,25 @@ mod tests {
         }
         assert!(error.expect("a put fails").contains("sent twice"));
         assert!(!log.lock().unwrap().contains(&"COMMIT"));
+    }
+
+    #[tokio::test]
+    async fn the_per_range_parts_may_come_once_per_range() {
+        let log = Arc::default();
+        let mut save = PeriodSave::start(recording_writer(Arc::clone(&log)));
+        for _range in 0..3 {
+            save.put(ResultPart::Reconciliation { matches: Vec::new(), duplicates: Vec::new() })
+                .await
+                .unwrap();
+            save.put(ResultPart::Checkpoint(Checkpoint::default())).await.unwrap();
+            save.put(ResultPart::AccountMonths(Arc::default())).await.unwrap();
+        }
+        save.put(ResultPart::Exceptions(Arc::default())).await.unwrap();
+        save.put(ResultPart::Indicators(Vec::new())).await.unwrap();
+        save.commit().await.unwrap();
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 12);
+        assert_eq!(log.last(), Some(&"COMMIT"));
     }
 
     #[tokio::test]

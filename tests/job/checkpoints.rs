@@ -20,7 +20,7 @@ fn outputs(ws: &Workspace, period: &str) -> Vec<Vec<u8>> {
 }
 
 /// Runs statements on the workspace's database.
-fn sql(ws: &Workspace, statements: &[&str]) -> Vec<i64> {
+pub(crate) fn sql(ws: &Workspace, statements: &[&str]) -> Vec<i64> {
     block_on(async {
         let mut counts = Vec::new();
         match &ws.pg {

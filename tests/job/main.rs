@@ -13,6 +13,7 @@ mod metrics;
 mod notify;
 mod postgres;
 mod raffle;
+mod ranges;
 mod reports;
 mod sftp;
 mod story;

@@ -19,13 +19,14 @@ use super::{
     DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, Stored,
     StoredIndicator, StreamedFile,
 };
-use crate::domain::Period;
 use crate::domain::RafflePeriod;
+use crate::domain::{Dni, Period};
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::records::RosterMember;
+use crate::records::{RosterMember, Seq};
 use crate::store::period_save::PeriodSave;
-use crate::store::PeriodFacts;
+use crate::store::range::AccountRange;
+use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -266,30 +267,71 @@ impl Store for PgStore {
         read::roster(&self.pool, p, true).await
     }
 
-    async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
+    async fn roster_size(&self, p: Period) -> anyhow::Result<u64> {
+        read::roster_size(&self.pool, p).await
+    }
+
+    async fn period_facts(
+        &self,
+        p: Period,
+        window_end: NaiveDate,
+        range: Option<&AccountRange>,
+    ) -> anyhow::Result<PeriodFacts> {
         // Each read on its own pooled connection: the server works on them at once.
         let pool = &self.pool;
         let started = Instant::now();
-        let read = |what: &str, rows: usize| {
-            tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
-        };
-        let (roster, instructions, window_entries, heads, previous, ledger) = tokio::try_join!(
-            async { read::roster(pool, p, false).await.inspect(|r| read("roster", r.len())) },
-            async { read::instructions(pool, p).await.inspect(|r| read("instructions", r.len())) },
+        let (roster, ledger, range) = tokio::try_join!(
+            async { read::roster(pool, p, false).await.inspect(|r| read_done(started, "roster", r.len())) },
             async {
-                read::entries_between(pool, p.first_day(), window_end)
+                read::ledger_before(pool, p)
                     .await
-                    .inspect(|r| read("entries", r.len()))
-            },
-            async { read::statements_starting(pool, p).await.inspect(|r| read("statements", r.len())) },
-            async {
-                read::checkpoint_before(pool, p).await.inspect(|r| read("checkpoint", r.accounts.len()))
+                    .inspect(|r| read_done(started, "ledger", r.consumed_credits.len()))
             },
             async {
-                read::ledger_before(pool, p).await.inspect(|r| read("ledger", r.consumed_credits.len()))
+                match range {
+                    Some(range) => Some(self.range_facts(p, window_end, range).await).transpose(),
+                    None => Ok(None),
+                }
             },
         )?;
-        Ok(PeriodFacts { roster, instructions, window_entries, heads, previous, ledger })
+        Ok(PeriodFacts { roster, ledger, range })
+    }
+
+    async fn range_facts(
+        &self,
+        p: Period,
+        window_end: NaiveDate,
+        range: &AccountRange,
+    ) -> anyhow::Result<RangeFacts> {
+        let pool = &self.pool;
+        let started = Instant::now();
+        let (instructions, window_entries, heads, previous) = tokio::try_join!(
+            async {
+                read::instructions(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "instructions", r.len()))
+            },
+            async {
+                read::entries_between(pool, p.first_day(), window_end, range)
+                    .await
+                    .inspect(|r| read_done(started, "entries", r.len()))
+            },
+            async {
+                read::statements_starting(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "statements", r.len()))
+            },
+            async {
+                read::checkpoint_before(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "checkpoint", r.accounts.len()))
+            },
+        )?;
+        Ok(RangeFacts { instructions, window_entries, heads, previous })
+    }
+
+    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+        read::instruction_keys(&self.pool, p).await
     }
 
     async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {
@@ -414,4 +456,8 @@ pub fn test_server() -> Option<String> {
         panic!("CI=true needs a PostgreSQL server (ALCANCIA_TEST_DATABASE_URL, or one on 127.0.0.1:5432)")
     }
     url
+}
+
+fn read_done(started: Instant, what: &str, rows: usize) {
+    tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
 }

@@ -4,10 +4,13 @@
 use super::copy_out::{copy_out, date_literal};
 use crate::domain::money::{from_cents, to_cents};
 use crate::domain::{Dni, Estado, Grupo, Period, Ubigeo};
+/// Range conditions compare bytes whatever a column's collation (`store::range`).
+const BYTES: &str = " COLLATE \"C\"";
 use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
 use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, StatementHead};
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
+use crate::store::range::AccountRange;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
@@ -75,10 +78,43 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
     Ok(out)
 }
 
-pub async fn instructions(pool: &PgPool, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
+/// Rows of the latest roster of the period.
+pub async fn roster_size(pool: &PgPool, p: Period) -> anyhow::Result<u64> {
+    let rows = format!(
+        "FROM roster_rows WHERE roster_id = \
+           (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1)",
+        date_literal(p.first_day())
+    );
+    Ok(count(pool, &rows).await? as u64)
+}
+
+/// (DNI, delivery order) of every instruction of the period.
+pub async fn instruction_keys(pool: &PgPool, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+    let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
+    let mut out = sized_for(pool, &rows).await?;
+    copy_out(pool, "instructions", &["dni", "file_id", "position"], &rows, |f| {
+        out.push((
+            Dni::parse(f.text(0)?).map_err(|e| f.bad(0, e))?,
+            Seq { file: f.int(1)?, position: f.int(2)? },
+        ));
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+pub async fn instructions(
+    pool: &PgPool,
+    p: Period,
+    range: &AccountRange,
+) -> anyhow::Result<Vec<InstructionRec>> {
     const COLUMNS: &[&str] =
         &["id", "lote", "dni", "cuenta", "monto_cents", "referencia", "file_id", "position"];
-    let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
+    let rows = format!(
+        "FROM instructions WHERE periodo = {} AND {}",
+        date_literal(p.first_day()),
+        range.sql("cuenta", BYTES)
+    );
     let mut out = sized_for(pool, &rows).await?;
     let rest = format!("{rows} ORDER BY file_id, position");
     copy_out(pool, "instructions", COLUMNS, &rest, |f| {
@@ -111,7 +147,12 @@ fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
 
 /// Booked entries with a booking date in `from..=to`, each with its statement's first day, in
 /// no particular order (every decision orders what it reads). Rows are decoded as they arrive.
-pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> anyhow::Result<Vec<EntryRec>> {
+pub async fn entries_between(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+    range: &AccountRange,
+) -> anyhow::Result<Vec<EntryRec>> {
     const COLUMNS: &[&str] = &[
         "e.id",
         "e.account",
@@ -128,10 +169,18 @@ pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> a
     ];
     let (from, to) = (date_literal(from), date_literal(to));
     // Counted without the join: every entry has its statement.
-    let mut out =
-        sized_for(pool, &format!("FROM entries WHERE booking_date BETWEEN {from} AND {to}")).await?;
+    let mut out = sized_for(
+        pool,
+        &format!(
+            "FROM entries WHERE booking_date BETWEEN {from} AND {to} AND {}",
+            range.sql("account", BYTES)
+        ),
+    )
+    .await?;
     let rest = format!(
-        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {from} AND {to}"
+        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {from} AND {to} \
+         AND {}",
+        range.sql("e.account", BYTES)
     );
     copy_out(pool, "entries", COLUMNS, &rest, |f| {
         out.push(EntryRec {
@@ -154,13 +203,18 @@ pub async fn entries_between(pool: &PgPool, from: NaiveDate, to: NaiveDate) -> a
 
 /// Statements whose coverage starts in the period, by (first day, delivery order). Sorted here:
 /// a national month is ~1.8 M statements, which the server would sort on disk (`work_mem`).
-pub async fn statements_starting(pool: &PgPool, p: Period) -> anyhow::Result<Vec<StatementHead>> {
+pub async fn statements_starting(
+    pool: &PgPool,
+    p: Period,
+    range: &AccountRange,
+) -> anyhow::Result<Vec<StatementHead>> {
     const COLUMNS: &[&str] =
         &["id", "account", "from_date", "to_date", "opening_cents", "closing_cents", "file_id", "position"];
     let rest = format!(
-        "FROM statements WHERE from_date BETWEEN {} AND {}",
+        "FROM statements WHERE from_date BETWEEN {} AND {} AND {}",
         date_literal(p.first_day()),
-        date_literal(p.last_day())
+        date_literal(p.last_day()),
+        range.sql("account", BYTES)
     );
     let mut out = sized_for(pool, &rest).await?;
     copy_out(pool, "statements", COLUMNS, &rest, |f| {
@@ -184,7 +238,7 @@ pub async fn statements_starting(pool: &PgPool, p: Period) -> anyhow::Result<Vec
 /// The timelines at the end of the month before `p`: the checkpoint its recompute stored, or,
 /// when there is none (first run, a month without roster in between), computed from the whole
 /// stored history.
-pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Checkpoint> {
+pub async fn checkpoint_before(pool: &PgPool, p: Period, range: &AccountRange) -> anyhow::Result<Checkpoint> {
     let previous = p.previous().first_day();
     let stored: Option<i32> = sqlx::query_scalar("SELECT 1 FROM checkpoints WHERE period = $1")
         .bind(previous)
@@ -203,7 +257,11 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
             "closing_cents",
             "base_cents",
         ];
-        let rest = format!("FROM checkpoint_accounts WHERE period = {}", date_literal(previous));
+        let rest = format!(
+            "FROM checkpoint_accounts WHERE period = {} AND {}",
+            date_literal(previous),
+            range.sql("account", BYTES)
+        );
         let accounts = &mut checkpoint.accounts;
         accounts.reserve(count(pool, &rest).await?);
         copy_out(pool, "checkpoint_accounts", COLUMNS, &rest, |f| {
@@ -222,10 +280,11 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
             Ok(())
         })
         .await?;
-        let mut rows =
-            sqlx::query("SELECT statement_id, account, cents FROM checkpoint_early WHERE period = $1")
-                .bind(previous)
-                .fetch(pool);
+        let sql = format!(
+            "SELECT statement_id, account, cents FROM checkpoint_early WHERE period = $1 AND {}",
+            range.sql("account", BYTES)
+        );
+        let mut rows = sqlx::query(&sql).bind(previous).fetch(pool);
         while let Some(r) = rows.try_next().await? {
             checkpoint.early.insert(
                 r.try_get(0)?,
@@ -238,8 +297,9 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
     // The last statement of each account starting before the first of M (DISTINCT ON keeps the
     // first row of each account in the given order).
     let sql = format!(
-        "SELECT DISTINCT ON (s.account) {HEAD_COLUMNS} FROM statements s WHERE s.from_date < $1 \
-         ORDER BY s.account, s.from_date DESC, s.file_id DESC, s.position DESC"
+        "SELECT DISTINCT ON (s.account) {HEAD_COLUMNS} FROM statements s WHERE s.from_date < $1 AND {} \
+         ORDER BY s.account, s.from_date DESC, s.file_id DESC, s.position DESC",
+        range.sql("s.account", BYTES)
     );
     let mut rows = sqlx::query(&sql).bind(first).fetch(pool);
     while let Some(r) = rows.try_next().await? {
@@ -259,13 +319,13 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period) -> anyhow::Result<Check
         );
     }
     drop(rows);
-    let mut rows = sqlx::query(
+    let sql = format!(
         "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents)::BIGINT FROM entries e \
-         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < $1 \
+         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < $1 AND {} \
          GROUP BY e.statement_id, s.account, s.from_date",
-    )
-    .bind(first)
-    .fetch(pool);
+        range.sql("s.account", BYTES)
+    );
+    let mut rows = sqlx::query(&sql).bind(first).fetch(pool);
     while let Some(r) = rows.try_next().await? {
         let (statement_id, account, from, cents): (i64, &str, NaiveDate, i64) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);

@@ -71,6 +71,8 @@ pub async fn save_period(pool: PgPool, period: Period, mut parts: SaveParts) -> 
             }
         }
     }
+    // The checkpoint is whole only with every range's accounts: its row says so.
+    sqlx::query("INSERT INTO checkpoints (period) VALUES ($1)").bind(p).execute(&mut *tx).await?;
     tx.commit().await?;
     done("commit");
     Ok(())
@@ -145,7 +147,6 @@ async fn copy_checkpoint(
     p: NaiveDate,
     checkpoint: &Checkpoint,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO checkpoints (period) VALUES ($1)").bind(p).execute(&mut **tx).await?;
     // In key order, as on SQLite: the rows go to the right edge of the primary key's B-tree
     // instead of landing at random pages.
     let mut accounts: Vec<_> = checkpoint.accounts.iter().collect();

@@ -10,13 +10,14 @@ use super::{
     DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, StoredIndicator,
     StreamedFile,
 };
-use crate::domain::Period;
 use crate::domain::RafflePeriod;
+use crate::domain::{Dni, Period};
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::records::RosterMember;
+use crate::records::{RosterMember, Seq};
 use crate::store::period_save::PeriodSave;
-use crate::store::PeriodFacts;
+use crate::store::range::AccountRange;
+use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -262,8 +263,30 @@ impl Store for SqliteStore {
         period::roster(&self.conn()?, p, true)
     }
 
-    async fn period_facts(&self, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
-        period::facts(self.recompute_file()?, p, window_end)
+    async fn roster_size(&self, p: Period) -> anyhow::Result<u64> {
+        period::roster_size(&period::open(self.recompute_file()?)?, p)
+    }
+
+    async fn period_facts(
+        &self,
+        p: Period,
+        window_end: NaiveDate,
+        range: Option<&AccountRange>,
+    ) -> anyhow::Result<PeriodFacts> {
+        period::facts(self.recompute_file()?, p, window_end, range)
+    }
+
+    async fn range_facts(
+        &self,
+        p: Period,
+        window_end: NaiveDate,
+        range: &AccountRange,
+    ) -> anyhow::Result<RangeFacts> {
+        period::range_facts(self.recompute_file()?, p, window_end, range)
+    }
+
+    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+        period::instruction_keys(&period::open(self.recompute_file()?)?, p)
     }
 
     async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {

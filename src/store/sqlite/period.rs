@@ -13,8 +13,9 @@ use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, S
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
 use crate::savings::AccountMonth;
 use crate::store::period_save::{ResultPart, SaveParts};
+use crate::store::range::AccountRange;
 use crate::store::rows::schema_date as date;
-use crate::store::PeriodFacts;
+use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
@@ -33,37 +34,110 @@ pub(super) fn open(path: &Path) -> anyhow::Result<Connection> {
 }
 
 /// Reads a period's facts on two connections at once (WAL readers do not wait for each other):
-/// the roster, instructions and the window's entries on this thread, the statements, checkpoint
-/// and ledger on another; at national scale the two halves take about the same time. The job
-/// holds the run lock, so nothing writes between the two connections' reads.
-pub(super) fn facts(path: &Path, p: Period, window_end: NaiveDate) -> anyhow::Result<PeriodFacts> {
+/// the roster, and the range's instructions and window entries on this thread, the range's
+/// statements and checkpoint and the ledger on another; at national scale the two halves take
+/// about the same time. The job holds the run lock, so nothing writes between the two
+/// connections' reads.
+pub(super) fn facts(
+    path: &Path,
+    p: Period,
+    window_end: NaiveDate,
+    range: Option<&AccountRange>,
+) -> anyhow::Result<PeriodFacts> {
     let started = std::time::Instant::now();
-    let read = |what: &str, rows: usize| {
-        tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
-    };
     std::thread::scope(|scope| {
         let other = scope.spawn(|| -> anyhow::Result<_> {
             let conn = open(path)?;
-            let heads = statements_starting(&conn, p)?;
-            read("statements", heads.len());
-            let previous = checkpoint_before(&conn, p)?;
-            read("checkpoint", previous.accounts.len());
+            let statements = range.map(|r| range_statements(&conn, p, r, started)).transpose()?;
             let ledger = ledger_before(&conn, p)?;
-            read("ledger", ledger.consumed_credits.len());
-            Ok((heads, previous, ledger))
+            read(started, "ledger", ledger.consumed_credits.len());
+            Ok((statements, ledger))
         });
         let conn = open(path)?;
         let roster = roster(&conn, p, false)?;
-        read("roster", roster.len());
-        let instructions = instructions(&conn, p)?;
-        read("instructions", instructions.len());
-        let window_entries = entries_between(&conn, p.first_day(), window_end)?;
-        read("entries", window_entries.len());
-        let (heads, previous, ledger) =
+        read(started, "roster", roster.len());
+        let payments = range.map(|r| range_payments(&conn, p, window_end, r, started)).transpose()?;
+        let (statements, ledger) =
             other.join().map_err(|_| anyhow::anyhow!("the thread reading the statements panicked"))??;
-        Ok(PeriodFacts { roster, instructions, window_entries, heads, previous, ledger })
+        let range = payments.zip(statements).map(|((instructions, window_entries), (heads, previous))| {
+            RangeFacts { instructions, window_entries, heads, previous }
+        });
+        Ok(PeriodFacts { roster, ledger, range })
     })
 }
+
+/// Reads one account range's facts, on two connections at once as [`facts`] does.
+pub(super) fn range_facts(
+    path: &Path,
+    p: Period,
+    window_end: NaiveDate,
+    range: &AccountRange,
+) -> anyhow::Result<RangeFacts> {
+    let started = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| range_statements(&open(path)?, p, range, started));
+        let (instructions, window_entries) = range_payments(&open(path)?, p, window_end, range, started)?;
+        let (heads, previous) =
+            other.join().map_err(|_| anyhow::anyhow!("the thread reading the statements panicked"))??;
+        Ok(RangeFacts { instructions, window_entries, heads, previous })
+    })
+}
+
+fn read(started: std::time::Instant, what: &str, rows: usize) {
+    tracing::debug!(what, rows, ms = started.elapsed().as_millis() as u64, "Read.");
+}
+
+/// A range's instructions and window entries.
+fn range_payments(
+    conn: &Connection,
+    p: Period,
+    window_end: NaiveDate,
+    range: &AccountRange,
+    started: std::time::Instant,
+) -> anyhow::Result<(Vec<InstructionRec>, Vec<EntryRec>)> {
+    let instructions = instructions(conn, p, range)?;
+    read(started, "instructions", instructions.len());
+    let window_entries = entries_between(conn, p.first_day(), window_end, range)?;
+    read(started, "entries", window_entries.len());
+    Ok((instructions, window_entries))
+}
+
+/// A range's statements starting in the period and its checkpoint at the month before.
+fn range_statements(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+    started: std::time::Instant,
+) -> anyhow::Result<(Vec<StatementHead>, Checkpoint)> {
+    let heads = statements_starting(conn, p, range)?;
+    read(started, "statements", heads.len());
+    let previous = checkpoint_before(conn, p, range)?;
+    read(started, "checkpoint", previous.accounts.len());
+    Ok((heads, previous))
+}
+
+/// (DNI, delivery order) of every instruction of the period.
+pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+    let mut out =
+        sized_for(conn, "SELECT count(*) FROM instructions WHERE periodo = ?1", params![p.to_string()])?;
+    let mut stmt =
+        conn.prepare_cached("SELECT dni, file_id, position FROM instructions WHERE periodo = ?1")?;
+    let mut rows = stmt.query(params![p.to_string()])?;
+    while let Some(r) = rows.next()? {
+        let dni = Dni::parse(text(r, 0)?).map_err(bad("instruction"))?;
+        out.push((dni, Seq { file: r.get(1)?, position: r.get(2)? }));
+    }
+    Ok(out)
+}
+
+/// Rows of the latest roster of the period.
+pub(super) fn roster_size(conn: &Connection, p: Period) -> anyhow::Result<u64> {
+    let n: i64 = conn.prepare_cached(ROSTER_COUNT)?.query_row(params![p.to_string()], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+const ROSTER_COUNT: &str = "SELECT count(*) FROM roster_rows WHERE roster_id = \
+    (SELECT id FROM rosters WHERE period = ?1 ORDER BY version DESC LIMIT 1)";
 
 /// A vector sized for the rows `count_sql` counts. Growing a vector of millions of rows by
 /// doubling held the old and the new buffer at once: at 700,000 women the period's reads
@@ -92,12 +166,7 @@ pub(super) fn roster(conn: &Connection, p: Period, names: bool) -> anyhow::Resul
            (SELECT id FROM rosters WHERE period = ?1 ORDER BY version DESC LIMIT 1) ORDER BY position",
     )?;
     let mut rows = stmt.query(params![p.to_string()])?;
-    let mut out = sized_for(
-        conn,
-        "SELECT count(*) FROM roster_rows WHERE roster_id = \
-           (SELECT id FROM rosters WHERE period = ?1 ORDER BY version DESC LIMIT 1)",
-        params![p.to_string()],
-    )?;
+    let mut out = sized_for(conn, ROSTER_COUNT, params![p.to_string()])?;
     let names_of = |r: &Row<'_>| -> anyhow::Result<Option<Box<MemberNames>>> {
         if !names {
             return Ok(None);
@@ -123,14 +192,22 @@ pub(super) fn roster(conn: &Connection, p: Period, names: bool) -> anyhow::Resul
     Ok(out)
 }
 
-pub(super) fn instructions(conn: &Connection, p: Period) -> anyhow::Result<Vec<InstructionRec>> {
-    let mut stmt = conn.prepare_cached(
+pub(super) fn instructions(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+) -> anyhow::Result<Vec<InstructionRec>> {
+    let on_range = range.sql("cuenta", "");
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
-         WHERE periodo = ?1 ORDER BY file_id, position",
-    )?;
+         WHERE periodo = ?1 AND {on_range} ORDER BY file_id, position"
+    ))?;
     let mut rows = stmt.query(params![p.to_string()])?;
-    let mut out =
-        sized_for(conn, "SELECT count(*) FROM instructions WHERE periodo = ?1", params![p.to_string()])?;
+    let mut out = sized_for(
+        conn,
+        &format!("SELECT count(*) FROM instructions WHERE periodo = ?1 AND {on_range}"),
+        params![p.to_string()],
+    )?;
     while let Some(r) = rows.next()? {
         out.push(InstructionRec {
             id: r.get(0)?,
@@ -151,17 +228,22 @@ pub(super) fn entries_between(
     conn: &Connection,
     from: NaiveDate,
     to: NaiveDate,
+    range: &AccountRange,
 ) -> anyhow::Result<Vec<EntryRec>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
          e.position, e.statement_id, s.from_date \
-         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN ?1 AND ?2",
-    )?;
+         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN ?1 AND ?2 AND {}",
+        range.sql("e.account", "")
+    ))?;
     let (from, to) = (from.to_string(), to.to_string());
     let mut rows = stmt.query(params![from, to])?;
     let mut out = sized_for(
         conn,
-        "SELECT count(*) FROM entries WHERE booking_date BETWEEN ?1 AND ?2",
+        &format!(
+            "SELECT count(*) FROM entries WHERE booking_date BETWEEN ?1 AND ?2 AND {}",
+            range.sql("account", "")
+        ),
         params![from, to],
     )?;
     while let Some(r) = rows.next()? {
@@ -196,16 +278,21 @@ fn head(r: &Row<'_>) -> anyhow::Result<StatementHead> {
 }
 
 /// Statements whose coverage starts in the period, by (first day, delivery order).
-pub(super) fn statements_starting(conn: &Connection, p: Period) -> anyhow::Result<Vec<StatementHead>> {
+pub(super) fn statements_starting(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+) -> anyhow::Result<Vec<StatementHead>> {
+    let on_range = range.sql("account", "");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date BETWEEN ?1 AND ?2 \
+        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {on_range} \
          ORDER BY from_date, file_id, position"
     ))?;
     let (first, last) = (p.first_day().to_string(), p.last_day().to_string());
     let mut rows = stmt.query(params![first, last])?;
     let mut out = sized_for(
         conn,
-        "SELECT count(*) FROM statements WHERE from_date BETWEEN ?1 AND ?2",
+        &format!("SELECT count(*) FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {on_range}"),
         params![first, last],
     )?;
     while let Some(r) = rows.next()? {
@@ -217,23 +304,28 @@ pub(super) fn statements_starting(conn: &Connection, p: Period) -> anyhow::Resul
 /// The timelines at the end of the month before `p`: the checkpoint its recompute stored, or,
 /// when there is none (first run, a month without roster in between), computed from the whole
 /// stored history.
-pub(super) fn checkpoint_before(conn: &Connection, p: Period) -> anyhow::Result<Checkpoint> {
+pub(super) fn checkpoint_before(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+) -> anyhow::Result<Checkpoint> {
     let previous = p.previous().to_string();
     let stored: Option<i64> = conn
         .query_row("SELECT 1 FROM checkpoints WHERE period = ?1", params![previous], |r| r.get(0))
         .optional()?;
     if stored.is_some() {
-        return stored_checkpoint(conn, &previous);
+        return stored_checkpoint(conn, &previous, range);
     }
-    checkpoint_from_history(conn, p.first_day())
+    checkpoint_from_history(conn, p.first_day(), range)
 }
 
-fn stored_checkpoint(conn: &Connection, period: &str) -> anyhow::Result<Checkpoint> {
+fn stored_checkpoint(conn: &Connection, period: &str, range: &AccountRange) -> anyhow::Result<Checkpoint> {
     let mut checkpoint = Checkpoint::default();
-    let mut stmt = conn.prepare_cached(
+    let on_range = range.sql("account", "");
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT account, statement_id, from_date, to_date, file_id, position, opening_cents, closing_cents, base_cents \
-         FROM checkpoint_accounts WHERE period = ?1",
-    )?;
+         FROM checkpoint_accounts WHERE period = ?1 AND {on_range}"
+    ))?;
     let mut rows = stmt.query(params![period])?;
     while let Some(r) = rows.next()? {
         checkpoint.accounts.insert(
@@ -249,8 +341,9 @@ fn stored_checkpoint(conn: &Connection, period: &str) -> anyhow::Result<Checkpoi
             },
         );
     }
-    let mut stmt =
-        conn.prepare_cached("SELECT statement_id, account, cents FROM checkpoint_early WHERE period = ?1")?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT statement_id, account, cents FROM checkpoint_early WHERE period = ?1 AND {on_range}"
+    ))?;
     let mut rows = stmt.query(params![period])?;
     while let Some(r) = rows.next()? {
         checkpoint.early.insert(r.get(0)?, EarlyEntries { account: text(r, 1)?.into(), cents: r.get(2)? });
@@ -259,11 +352,17 @@ fn stored_checkpoint(conn: &Connection, period: &str) -> anyhow::Result<Checkpoi
 }
 
 /// The checkpoint at the day before `first`, from every statement and entry stored before it.
-fn checkpoint_from_history(conn: &Connection, first: NaiveDate) -> anyhow::Result<Checkpoint> {
+fn checkpoint_from_history(
+    conn: &Connection,
+    first: NaiveDate,
+    range: &AccountRange,
+) -> anyhow::Result<Checkpoint> {
     let first_text = first.to_string();
     let mut checkpoint = Checkpoint::default();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date < ?1 ORDER BY account, from_date, file_id, position"
+        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date < ?1 AND {} \
+         ORDER BY account, from_date, file_id, position",
+        range.sql("account", "")
     ))?;
     let mut rows = stmt.query(params![first_text])?;
     while let Some(r) = rows.next()? {
@@ -283,11 +382,12 @@ fn checkpoint_from_history(conn: &Connection, first: NaiveDate) -> anyhow::Resul
             },
         );
     }
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         // By booking date (the history before M), never a scan of every entry in statement order.
         "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents) FROM entries e INDEXED BY entries_by_date \
-         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < ?1 GROUP BY e.statement_id",
-    )?;
+         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < ?1 AND {} GROUP BY e.statement_id",
+        range.sql("e.account", "")
+    ))?;
     let mut rows = stmt.query(params![first_text])?;
     while let Some(r) = rows.next()? {
         let (statement_id, account, cents): (i64, Text, i64) = (r.get(0)?, text(r, 1)?.into(), r.get(3)?);
@@ -396,6 +496,8 @@ pub(super) fn save_period(conn: &mut Connection, period: Period, mut parts: Save
             }
         }
     }
+    // The checkpoint is whole only with every range's accounts: its row says so.
+    tx.execute("INSERT INTO checkpoints (period) VALUES (?1)", params![p])?;
     tx.commit()?;
     done("commit");
     Ok(())
@@ -510,6 +612,5 @@ fn save_checkpoint(tx: &rusqlite::Transaction<'_>, p: &str, checkpoint: &Checkpo
     for (statement_id, e) in &checkpoint.early {
         insert.execute(params![p, statement_id, e.account.as_str(), e.cents])?;
     }
-    tx.execute("INSERT INTO checkpoints (period) VALUES (?1)", params![p])?;
     Ok(())
 }

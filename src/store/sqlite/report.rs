@@ -22,7 +22,7 @@ pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::
     Ok(Some(PeriodReport {
         period,
         exceptions: std::sync::Arc::new(exceptions(pool, period).await?),
-        account_months: std::sync::Arc::new(account_months(pool, period).await?),
+        account_months: account_months(pool, period).await?.into(),
         indicators: indicators_through(pool, period).await?,
         districts: districts(pool, period).await?,
     }))
