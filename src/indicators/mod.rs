@@ -6,9 +6,9 @@
 
 use crate::domain::money::format_dp;
 use crate::domain::{Estado, Period};
-use crate::reconcile::PeriodReconciliation;
+use crate::reconcile::{People, PeriodReconciliation};
 use crate::records::HashMap;
-use crate::records::{EntryRec, InstructionRec, RosterMember};
+use crate::records::{EntryRec, InstructionRec};
 use crate::savings::AccountMonth;
 use rust_decimal::Decimal;
 
@@ -60,22 +60,29 @@ struct Totals {
 
 /// The indicators' totals as they are added up, in the order the recompute has its facts: the
 /// roster, then the payments (after which the instructions can be freed), then the
-/// account-months.
+/// account-months — of the whole period, or range after range.
 pub struct Tally<'a> {
     period: Period,
+    people: &'a People<'a>,
     scopes: Vec<((Scope, &'a str), Totals)>,
-    /// Each scope gets a slot once; an active woman's four scopes are four slot numbers
-    /// (`u32`: one entry per woman, 700,000 of them at national scale).
-    slots_of_dni: HashMap<&'a str, [u32; 4]>,
+    /// The four scopes (slots in `scopes`) of each combination of group and district.
+    places: Vec<[u32; 4]>,
+    /// Each woman's place (by roster position), [`NOT_COUNTED`] when she is not active: one
+    /// `u32` a woman, 20 million of them at national scale.
+    place_of: Vec<u32>,
 }
 
+/// The place of a woman the indicators do not count.
+const NOT_COUNTED: u32 = u32::MAX;
+
 impl<'a> Tally<'a> {
-    pub fn of_roster(period: Period, roster: &'a [RosterMember]) -> Self {
+    pub fn of_roster(period: Period, people: &'a People<'a>) -> Self {
         let mut slots: HashMap<(Scope, &str), u32> = HashMap::default();
         let mut scopes: Vec<((Scope, &str), Totals)> = Vec::new();
-        let mut slots_of_dni: HashMap<&str, [u32; 4]> =
-            HashMap::with_capacity_and_hasher(roster.len(), Default::default());
-        for member in roster {
+        let mut place_ids: HashMap<[u32; 4], u32> = HashMap::default();
+        let mut places: Vec<[u32; 4]> = Vec::new();
+        let mut place_of = Vec::with_capacity(people.roster.len());
+        for member in people.roster {
             let keys = [
                 (Scope::Program, "ALL"),
                 (Scope::Group, member.grupo.as_str()),
@@ -94,15 +101,25 @@ impl<'a> Tally<'a> {
                     t.population += 1;
                     t.monto_sum += member.monto;
                 }
-                slots_of_dni.insert(member.dni.as_str(), of);
+                place_of.push(*place_ids.entry(of).or_insert_with(|| {
+                    places.push(of);
+                    u32::try_from(places.len() - 1).expect("fewer than 2³² districts")
+                }));
+            } else {
+                place_of.push(NOT_COUNTED);
             }
         }
-        Self { period, scopes, slots_of_dni }
+        Self { period, people, scopes, places, place_of }
     }
 
     fn each(&mut self, dni: &str, mut f: impl FnMut(&mut Totals)) {
-        for slot in self.slots_of_dni.get(dni).into_iter().flatten() {
-            f(&mut self.scopes[*slot as usize].1);
+        let Some(position) = self.people.position(dni) else { return };
+        let place = self.place_of[position];
+        if place == NOT_COUNTED {
+            return;
+        }
+        for slot in self.places[place as usize] {
+            f(&mut self.scopes[slot as usize].1);
         }
     }
 

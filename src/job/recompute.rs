@@ -82,11 +82,11 @@ impl<S: Store> Job<'_, S> {
             }
         };
         let instruction_keys = match &next_facts {
-            Some(facts) => facts.instructions.iter().map(|i| (i.dni.clone(), i.seq)).collect(),
+            Some(facts) => facts.instructions.iter().map(|i| (i.dni.number(), i.seq)).collect(),
             None => self.store.instruction_keys(period).await?,
         };
         let people = People::new(&roster, instruction_keys);
-        let mut tally = indicators::Tally::of_roster(period, &roster);
+        let mut tally = indicators::Tally::of_roster(period, &people);
         self.summary.time("load", started);
         // The results are written as they are computed, in one transaction that commits at
         // the end (`store::period_save`): each range's matches, checkpoint and account-months

@@ -37,7 +37,7 @@ fn a_woman_is_found_by_dni_whatever_her_place_in_the_roster() {
 #[test]
 fn a_dnis_first_instruction_is_the_earliest_delivered() {
     let roster = [member("10000000", "A1")];
-    let dni = |d: &str| Dni::parse(d).unwrap();
+    let dni = |d: &str| Dni::parse(d).unwrap().number();
     let instructions = vec![
         (dni("10000000"), seq(2, 1)),
         (dni("20000000"), seq(1, 9)),

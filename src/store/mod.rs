@@ -13,7 +13,7 @@ pub mod rows;
 pub mod sqlite;
 pub mod writing;
 
-use crate::domain::{Dni, Period, RafflePeriod};
+use crate::domain::{Period, RafflePeriod};
 use crate::formats::stream::Outcome;
 use crate::formats::Problem;
 use crate::indicators::IndicatorRow;
@@ -250,9 +250,9 @@ pub trait Store {
         window_end: NaiveDate,
         range: &range::AccountRange,
     ) -> anyhow::Result<RangeFacts>;
-    /// (DNI, delivery order) of every instruction of the period: what a period recomputed in
-    /// ranges needs of the instructions outside a range.
-    async fn instruction_keys(&self, period: Period) -> anyhow::Result<Vec<(Dni, Seq)>>;
+    /// (DNI as `Dni::number`, delivery order) of every instruction of the period: what a
+    /// period recomputed in ranges needs of the instructions outside a range.
+    async fn instruction_keys(&self, period: Period) -> anyhow::Result<Vec<(u32, Seq)>>;
     /// Starts replacing the results of `period`, in one transaction that its parts are written
     /// into as they come and that commits when every part came (see [`period_save`]). The
     /// matches of later periods go too (the caller recomputes them next). Called once the

@@ -19,8 +19,8 @@ use super::{
     DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, Stored,
     StoredIndicator, StreamedFile,
 };
+use crate::domain::Period;
 use crate::domain::RafflePeriod;
-use crate::domain::{Dni, Period};
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::{RosterMember, Seq};
@@ -330,7 +330,7 @@ impl Store for PgStore {
         Ok(RangeFacts { instructions, window_entries, heads, previous })
     }
 
-    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
         read::instruction_keys(&self.pool, p).await
     }
 

@@ -89,14 +89,12 @@ pub async fn roster_size(pool: &PgPool, p: Period) -> anyhow::Result<u64> {
 }
 
 /// (DNI, delivery order) of every instruction of the period.
-pub async fn instruction_keys(pool: &PgPool, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+pub async fn instruction_keys(pool: &PgPool, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
     let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
     let mut out = sized_for(pool, &rows).await?;
     copy_out(pool, "instructions", &["dni", "file_id", "position"], &rows, |f| {
-        out.push((
-            Dni::parse(f.text(0)?).map_err(|e| f.bad(0, e))?,
-            Seq { file: f.int(1)?, position: f.int(2)? },
-        ));
+        let dni = Dni::parse(f.text(0)?).map_err(|e| f.bad(0, e))?;
+        out.push((dni.number(), Seq { file: f.int(1)?, position: f.int(2)? }));
         Ok(())
     })
     .await?;

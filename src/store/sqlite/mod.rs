@@ -10,8 +10,8 @@ use super::{
     DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, StoredIndicator,
     StreamedFile,
 };
+use crate::domain::Period;
 use crate::domain::RafflePeriod;
-use crate::domain::{Dni, Period};
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::{RosterMember, Seq};
@@ -285,7 +285,7 @@ impl Store for SqliteStore {
         period::range_facts(self.recompute_file()?, p, window_end, range)
     }
 
-    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
         period::instruction_keys(&period::open(self.recompute_file()?)?, p)
     }
 

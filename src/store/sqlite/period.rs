@@ -117,7 +117,7 @@ fn range_statements(
 }
 
 /// (DNI, delivery order) of every instruction of the period.
-pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<Vec<(Dni, Seq)>> {
+pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
     let mut out =
         sized_for(conn, "SELECT count(*) FROM instructions WHERE periodo = ?1", params![p.to_string()])?;
     let mut stmt =
@@ -125,7 +125,7 @@ pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<V
     let mut rows = stmt.query(params![p.to_string()])?;
     while let Some(r) = rows.next()? {
         let dni = Dni::parse(text(r, 0)?).map_err(bad("instruction"))?;
-        out.push((dni, Seq { file: r.get(1)?, position: r.get(2)? }));
+        out.push((dni.number(), Seq { file: r.get(1)?, position: r.get(2)? }));
     }
     Ok(out)
 }
