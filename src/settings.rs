@@ -166,7 +166,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("paths.output", "out"),
     ("bank.currency", "PEN"),
     ("reconcile.grace_days", "10"),
-    ("reconcile.women_per_range", "2000000"),
+    ("reconcile.women_per_range", "1000000"),
     ("saver.min_month_end_balance", "10.00"),
     ("saver.require_activity", "true"),
     ("raffle.winners_per_district", "2"),
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn environment_overrides_and_bad_values_name_the_key() {
         assert_eq!(load(&[("ALCANCIA__RECONCILE__GRACE_DAYS", "5")]).unwrap().grace_days, 5);
-        assert_eq!(load(&[]).unwrap().women_per_range, 2_000_000);
+        assert_eq!(load(&[]).unwrap().women_per_range, 1_000_000);
         assert_eq!(load(&[("ALCANCIA__RECONCILE__WOMEN_PER_RANGE", "7")]).unwrap().women_per_range, 7);
         assert!(load(&[("ALCANCIA__RECONCILE__WOMEN_PER_RANGE", "0")]).is_err());
         let err = load(&[("ALCANCIA__BANK__CURRENCY", "soles")]).err().unwrap().to_string();

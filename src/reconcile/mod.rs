@@ -6,12 +6,15 @@
 //! order; a credit matches at most one instruction, ever, and a reversal returns or offsets at
 //! most one credit, ever.
 
+mod dni_index;
 mod exceptions;
 mod matching;
 
+use dni_index::DniIndex;
+
 pub use exceptions::{sort_exceptions, Category, ExceptionRow};
 
-use crate::domain::{dni, Period};
+use crate::domain::Period;
 use crate::records::HashSet;
 use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
 
@@ -49,28 +52,23 @@ pub struct DuplicateCredit {
 pub struct People<'a> {
     /// The latest roster of M, in file order.
     pub roster: &'a [RosterMember],
-    /// (DNI, position in `roster`), by DNI.
-    by_dni: Vec<(u32, u32)>,
-    /// The earliest instruction (delivery order) of each instructed DNI of M, by DNI.
-    first_instructions: Vec<(u32, Seq)>,
+    /// Each DNI's position in `roster`.
+    by_dni: DniIndex<u32>,
+    /// The earliest instruction (delivery order) of each instructed DNI of M.
+    first_instructions: DniIndex<Seq>,
 }
 
 impl<'a> People<'a> {
     /// `instructions`: (DNI number, delivery order) of every instruction of M, any order.
-    pub fn new(roster: &'a [RosterMember], mut instructions: Vec<(u32, Seq)>) -> Self {
-        let mut by_dni: Vec<(u32, u32)> = (0u32..).zip(roster).map(|(p, m)| (m.dni.number(), p)).collect();
+    pub fn new(roster: &'a [RosterMember], instructions: Vec<(u32, Seq)>) -> Self {
+        let by_dni: Vec<(u32, u32)> = (0u32..).zip(roster).map(|(p, m)| (m.dni.number(), p)).collect();
         assert!(by_dni.len() == roster.len(), "a roster of fewer than 2³² women");
-        by_dni.sort_unstable();
-        instructions.sort_unstable();
-        instructions.dedup_by(|later, first| later.0 == first.0);
-        Self { roster, by_dni, first_instructions: instructions }
+        Self { roster, by_dni: DniIndex::new(by_dni), first_instructions: DniIndex::new(instructions) }
     }
 
     /// The position in the roster of a DNI's row.
     pub fn position(&self, dni: &str) -> Option<usize> {
-        let key = dni::number_of(dni)?;
-        let i = self.by_dni.partition_point(|(d, _)| *d < key);
-        self.by_dni.get(i).filter(|(d, _)| *d == key).map(|(_, p)| *p as usize)
+        self.by_dni.get(dni).map(|p| p as usize)
     }
 
     /// The roster row of a DNI.
@@ -80,9 +78,7 @@ impl<'a> People<'a> {
 
     /// The delivery order of the DNI's earliest instruction of M, if she has one.
     pub fn first_instruction(&self, dni: &str) -> Option<Seq> {
-        let key = dni::number_of(dni)?;
-        let i = self.first_instructions.partition_point(|(d, _)| *d < key);
-        self.first_instructions.get(i).filter(|(d, _)| *d == key).map(|(_, seq)| *seq)
+        self.first_instructions.get(dni)
     }
 }
 

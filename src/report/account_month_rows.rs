@@ -70,13 +70,19 @@ pub struct SortedRuns {
     rows: usize,
 }
 
+/// The prefix of the runs' temporary folders.
+const FOLDER_PREFIX: &str = ".account-months-";
+
 impl SortedRuns {
     /// A new set of runs in a temporary folder under `parent` (the output folder: on the same
-    /// disk as the outputs, which hold the same rows again).
+    /// disk as the outputs, which hold the same rows again). The folders a killed run left
+    /// behind there go first (their files are a national month's rows: gigabytes); the run lock
+    /// keeps any other job from using them.
     pub fn new(period: Period, parent: &std::path::Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
+        remove_left_behind(parent)?;
         let folder = tempfile::Builder::new()
-            .prefix(".account-months-")
+            .prefix(FOLDER_PREFIX)
             .tempdir_in(parent)
             .with_context(|| format!("Failed to create a temporary folder in {}", parent.display()))?;
         Ok(Self { period, folder, runs: 0, rows: 0 })
@@ -125,6 +131,18 @@ impl SortedRuns {
         }
         Ok(Merge { readers, heads, failed: false })
     }
+}
+
+fn remove_left_behind(parent: &std::path::Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(parent).with_context(|| format!("Failed to list {}", parent.display()))? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(FOLDER_PREFIX) && entry.file_type()?.is_dir() {
+            let path = entry.path();
+            tracing::warn!(folder = %path.display(), "Removing the account-month runs a stopped recompute left.");
+            std::fs::remove_dir_all(&path).with_context(|| format!("Failed to remove {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn key(row: &AccountMonth) -> (&Text, &Text) {
@@ -326,6 +344,23 @@ mod tests {
         let read: anyhow::Result<Vec<()>> =
             rows.iter().and_then(|rows| rows.map(|r| r.map(|_| ())).collect());
         assert!(format!("{:#}", read.unwrap_err()).contains("fields instead of 13"));
+    }
+
+    /// A killed recompute leaves its runs behind (no destructor runs on SIGKILL); the next
+    /// one removes them, and nothing else of the folder.
+    #[test]
+    fn the_runs_a_stopped_recompute_left_are_removed() {
+        let period = Period::parse("2012-07").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let mut left = SortedRuns::new(period, out.path()).unwrap();
+        left.add(&[row(period, 1, 1, 100, true)]).unwrap();
+        let left_path = left.folder.path().to_owned();
+        std::mem::forget(left);
+        std::fs::create_dir_all(out.path().join("2012-07")).unwrap();
+        let runs = SortedRuns::new(period, out.path()).unwrap();
+        assert!(!left_path.exists());
+        assert!(out.path().join("2012-07").exists());
+        assert!(runs.folder.path().exists());
     }
 
     #[test]

@@ -78,14 +78,17 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
     Ok(out)
 }
 
-/// Rows of the latest roster of the period.
+/// Rows of the latest roster of the period, read from the primary key's last entry (positions
+/// number a roster's rows from 0): counting 20 million rows took the server ~20 s.
 pub async fn roster_size(pool: &PgPool, p: Period) -> anyhow::Result<u64> {
-    let rows = format!(
-        "FROM roster_rows WHERE roster_id = \
-           (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1)",
-        date_literal(p.first_day())
-    );
-    Ok(count(pool, &rows).await? as u64)
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM roster_rows WHERE roster_id = \
+           (SELECT id FROM rosters WHERE period = $1 ORDER BY version DESC LIMIT 1)",
+    )
+    .bind(p.first_day())
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// (DNI, delivery order) of every instruction of the period.

@@ -131,8 +131,15 @@ pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<V
 }
 
 /// Rows of the latest roster of the period.
+/// Read from the primary key's last entry (positions number a roster's rows from 0): counting
+/// 20 million rows took the server ~20 s.
 pub(super) fn roster_size(conn: &Connection, p: Period) -> anyhow::Result<u64> {
-    let n: i64 = conn.prepare_cached(ROSTER_COUNT)?.query_row(params![p.to_string()], |r| r.get(0))?;
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM roster_rows WHERE roster_id = \
+             (SELECT id FROM rosters WHERE period = ?1 ORDER BY version DESC LIMIT 1)",
+        )?
+        .query_row(params![p.to_string()], |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
