@@ -6,7 +6,8 @@ use crate::helpers::{block_on, on_both_backends, stderr, Workspace};
 use alcancia::domain::Period;
 use alcancia::fixtures::{generate, FixtureOptions};
 
-const OUTPUTS: [&str; 6] = [
+/// The files of one period under `out/<M>/`.
+pub(crate) const OUTPUTS: [&str; 6] = [
     "reconciliation_exceptions.csv",
     "reconciliation_summary.csv",
     "account_months.csv",

@@ -3,21 +3,12 @@
 //! women whose instruction names another woman's account, a DNI instructed twice on two
 //! accounts, and credits on accounts outside the roster, and none of that may change a result.
 
-use crate::checkpoints::sql;
+use crate::checkpoints::{sql, OUTPUTS};
 use crate::helpers::{on_both_backends, stderr, Workspace};
 use alcancia::domain::Period;
 use alcancia::fixtures::{generate, FixtureOptions};
 
 const MONTHS: [&str; 3] = ["2012-06", "2012-07", "2012-08"];
-
-const OUTPUTS: [&str; 6] = [
-    "reconciliation_exceptions.csv",
-    "reconciliation_summary.csv",
-    "account_months.csv",
-    "indicators.csv",
-    "reporte.html",
-    "reporte.xlsx",
-];
 
 fn outputs(ws: &Workspace) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
