@@ -49,6 +49,22 @@ pub struct RosterMember {
     pub monto: Decimal,
 }
 
+#[cfg(test)]
+impl RosterMember {
+    /// The tests' roster row: an active pilot woman of district 080803 paid 100.00.
+    pub fn sample(dni: &str, cuenta: &str) -> Self {
+        Self {
+            dni: Dni::parse(dni).expect("a test DNI"),
+            names: None,
+            ubigeo: Ubigeo::parse("080803").expect("a test ubigeo"),
+            grupo: Grupo::Piloto,
+            estado: Estado::Activo,
+            cuenta: cuenta.into(),
+            monto: Decimal::ONE_HUNDRED,
+        }
+    }
+}
+
 /// A roster member's names and district name, as the roster file gave them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberNames {

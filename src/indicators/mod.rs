@@ -112,8 +112,14 @@ impl<'a> Tally<'a> {
         Self { period, people, scopes, places, place_of }
     }
 
-    fn each(&mut self, dni: &str, mut f: impl FnMut(&mut Totals)) {
-        let Some(position) = self.people.position(dni) else { return };
+    fn each(&mut self, dni: &str, f: impl FnMut(&mut Totals)) {
+        if let Some(position) = self.people.position(dni) {
+            self.each_at(position, f);
+        }
+    }
+
+    /// [`Tally::each`] for the woman at a roster position.
+    fn each_at(&mut self, position: usize, mut f: impl FnMut(&mut Totals)) {
         let place = self.place_of[position];
         if place == NOT_COUNTED {
             return;
@@ -146,11 +152,15 @@ impl<'a> Tally<'a> {
         }
     }
 
-    /// The balances, savers and depositors.
-    pub fn add_account_months(&mut self, account_months: &[AccountMonth]) {
-        for am in account_months {
+    /// The balances, savers and depositors: each account-month with its woman's roster position
+    /// (the recompute builds them from the roster rows, so no DNI is looked up again).
+    pub fn add_account_months<'r>(
+        &mut self,
+        account_months: impl IntoIterator<Item = (u32, &'r AccountMonth)>,
+    ) {
+        for (position, am) in account_months {
             let Some(b) = &am.balances else { continue };
-            self.each(am.dni.as_str(), |t| {
+            self.each_at(position as usize, |t| {
                 t.balances.push(b.month_end);
                 t.savers += u64::from(am.saver);
                 t.voluntary_depositors += u64::from(am.voluntary_deposits > 0);

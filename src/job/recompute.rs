@@ -283,7 +283,7 @@ impl<S: Store> Job<'_, S> {
         drop((window_entries, heads, previous));
         self.summary.time("account_months", started);
         let started = std::time::Instant::now();
-        tally.add_account_months(&account_months);
+        tally.add_account_months(members.iter().map(|(position, _)| *position).zip(&account_months));
         self.summary.time("indicators", started);
         let started = std::time::Instant::now();
         sort_account_months(&mut account_months);

@@ -2,20 +2,11 @@
 //! whole-roster lookups every account range shares.
 
 use super::People;
-use crate::domain::{Dni, Estado, Grupo, Ubigeo};
+use crate::domain::Dni;
 use crate::records::{RosterMember, Seq};
-use rust_decimal::Decimal;
 
 fn member(dni: &str, account: &str) -> RosterMember {
-    RosterMember {
-        dni: Dni::parse(dni).unwrap(),
-        names: None,
-        ubigeo: Ubigeo::parse("080803").unwrap(),
-        grupo: Grupo::Piloto,
-        estado: Estado::Activo,
-        cuenta: account.into(),
-        monto: Decimal::ONE_HUNDRED,
-    }
+    RosterMember::sample(dni, account)
 }
 
 fn seq(file: i64, position: i64) -> Seq {

@@ -106,7 +106,8 @@ impl SortedRuns {
             );
             encode(&mut out, row).with_context(|| format!("Failed to write {}", path.display()))?;
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
+        // Scratch: a run that does not survive a crash is never read (the recompute starts over).
+        out.flush().with_context(|| format!("Failed to write {}", path.display()))?;
         self.runs += 1;
         self.rows += rows.len();
         Ok(())
@@ -125,7 +126,7 @@ impl SortedRuns {
                 line: String::new(),
             };
             if let Some(row) = reader.next_row()? {
-                heads.push(Reverse(Head { key: (row.dni.clone(), row.cuenta.clone()), run, row }));
+                heads.push(Reverse(Head { run, row }));
             }
             readers.push(reader);
         }
@@ -218,15 +219,21 @@ impl RunReader {
     }
 }
 
+/// A run's next row: the merge takes the smallest (DNI, account), then the earliest run.
 struct Head {
-    key: (Text, Text),
     run: usize,
     row: AccountMonth,
 }
 
+impl Head {
+    fn order(&self) -> (&Text, &Text, usize) {
+        (&self.row.dni, &self.row.cuenta, self.run)
+    }
+}
+
 impl PartialEq for Head {
     fn eq(&self, other: &Self) -> bool {
-        (&self.key, self.run) == (&other.key, other.run)
+        self.order() == other.order()
     }
 }
 impl Eq for Head {}
@@ -237,7 +244,7 @@ impl PartialOrd for Head {
 }
 impl Ord for Head {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (&self.key, self.run).cmp(&(&other.key, other.run))
+        self.order().cmp(&other.order())
     }
 }
 
@@ -257,11 +264,7 @@ impl Iterator for Merge {
         }
         let Reverse(head) = self.heads.pop()?;
         match self.readers[head.run].next_row() {
-            Ok(Some(row)) => self.heads.push(Reverse(Head {
-                key: (row.dni.clone(), row.cuenta.clone()),
-                run: head.run,
-                row,
-            })),
+            Ok(Some(row)) => self.heads.push(Reverse(Head { run: head.run, row })),
             Ok(None) => {}
             Err(e) => {
                 self.failed = true;

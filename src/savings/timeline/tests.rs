@@ -5,7 +5,6 @@
 //! one computed from the history.
 
 use super::*;
-use crate::domain::{Dni, Estado, Grupo, Ubigeo};
 use crate::formats::EntryKind;
 use crate::records::HashSet;
 use crate::records::RosterMember;
@@ -147,15 +146,7 @@ fn whole_history(h: &History, account: &str, period: Period) -> AccountHistory {
 }
 
 fn member(account: &str) -> RosterMember {
-    RosterMember {
-        dni: Dni::parse("12345678").unwrap(),
-        names: None,
-        ubigeo: Ubigeo::parse("080803").unwrap(),
-        grupo: Grupo::Piloto,
-        estado: Estado::Activo,
-        cuenta: account.into(),
-        monto: Decimal::ONE_HUNDRED,
-    }
+    RosterMember::sample("12345678", account)
 }
 
 #[test]

@@ -264,7 +264,7 @@ impl Store for SqliteStore {
     }
 
     async fn roster_size(&self, p: Period) -> anyhow::Result<u64> {
-        period::roster_size(&period::open(self.recompute_file()?)?, p)
+        period::roster_size(&self.conn()?, p)
     }
 
     async fn period_facts(
@@ -286,7 +286,7 @@ impl Store for SqliteStore {
     }
 
     async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
-        period::instruction_keys(&period::open(self.recompute_file()?)?, p)
+        period::instruction_keys(&self.conn()?, p)
     }
 
     async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {
