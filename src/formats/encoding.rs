@@ -9,10 +9,9 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(body);
-            Cow::Owned(text.into_owned())
-        }
+        // Without BOM handling: `Encoding::decode` would sniff a UTF-16 BOM and read a
+        // Windows-1252 file that starts with "ÿþ" as UTF-16.
+        Err(_) => Cow::Owned(encoding_rs::WINDOWS_1252.decode_without_bom_handling(body).0.into_owned()),
     }
 }
 
@@ -128,6 +127,9 @@ mod tests {
         assert_eq!(decode(b"Mar\xEDa Pe\xF1a"), "María Peña");
         assert_eq!(decode("María".as_bytes()), "María");
         assert!(is_windows_1252(b"Mar\xEDa"));
+        // "ÿþ" and "þÿ" look like UTF-16 BOMs; in Windows-1252 they are letters.
+        assert_eq!(decode(b"\xFF\xFEdni"), "ÿþdni");
+        assert_eq!(decode(b"\xFE\xFF"), "þÿ");
     }
 
     fn streamed(bytes: &[u8], chunk: usize) -> TextEncoding {
