@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod records;
 pub mod report;
 pub mod savings;
+pub mod scratch;
 pub mod settings;
 pub mod store;
 pub mod telemetry;

@@ -15,6 +15,7 @@ use crate::savings::timeline::PeriodTimeline;
 use crate::savings::{self, AccountMonth, SaverRule};
 use crate::store::period_save::{PeriodSave, ResultPart};
 use crate::store::range::AccountRange;
+use crate::store::spill::RangeSpill;
 use crate::store::{PeriodFacts, PeriodReport, RangeFacts, Store, StoredIndicator};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,9 +58,10 @@ impl<S: Store> Job<'_, S> {
 
     /// Reconciles one period, computes its account-months and indicators, stores them and
     /// writes its CSVs. A period whose roster is larger than `reconcile.women_per_range` is
-    /// recomputed one account range at a time (`store::range`): each range's facts are read,
-    /// decided and saved before the next range's are read, so that memory holds the roster and
-    /// one range, not the whole month.
+    /// recomputed one account range at a time (`store::range`): the month's instructions,
+    /// entries and statements are read once and filed by range in scratch files
+    /// (`store::spill`), then each range's are read back, decided and saved before the next
+    /// range's, so that memory holds the roster and one range, not the whole month.
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
@@ -87,6 +89,15 @@ impl<S: Store> Job<'_, S> {
         };
         let people = People::new(&roster, instruction_keys);
         let mut tally = indicators::Tally::of_roster(period, &people);
+        // In ranges, each table is read once for every range (`store::spill`).
+        let mut spill = match &next_facts {
+            Some(_) => None,
+            None => {
+                let mut spill = RangeSpill::new(&self.settings.output, &ranges)?;
+                self.store.spill_range_facts(period, window_end, &mut spill).await?;
+                Some(spill)
+            }
+        };
         self.summary.time("load", started);
         // The results are written as they are computed, in one transaction that commits at
         // the end (`store::period_save`): each range's matches, checkpoint and account-months
@@ -97,15 +108,17 @@ impl<S: Store> Job<'_, S> {
             (ranges.len() > 1).then(|| SortedRuns::new(period, &self.settings.output)).transpose()?;
         let mut account_months = None;
         let mut match_count = 0;
-        for range in &ranges {
-            let facts = match next_facts.take() {
-                Some(facts) => facts,
-                None => {
+        for (i, range) in ranges.iter().enumerate() {
+            let facts = match (next_facts.take(), &mut spill) {
+                (Some(facts), _) => facts,
+                (None, Some(spill)) => {
                     let started = std::time::Instant::now();
-                    let facts = self.store.range_facts(period, window_end, range).await?;
+                    let (instructions, window_entries, heads) = spill.take(i)?;
+                    let previous = self.store.range_checkpoint(period, range).await?;
                     self.summary.time("load", started);
-                    facts
+                    RangeFacts { instructions, window_entries, heads, previous }
                 }
+                (None, None) => anyhow::bail!("the facts of range {range} were neither read nor spilled"),
             };
             let low = by_account
                 .partition_point(|(_, m)| range.from.as_deref().is_some_and(|f| m.cuenta.as_str() < f));
@@ -137,6 +150,7 @@ impl<S: Store> Job<'_, S> {
                 None => account_months = Some(decided.account_months),
             }
         }
+        drop(spill);
         let started = std::time::Instant::now();
         // Each range's are in output order; together, sorted again (the order is total).
         if ranges.len() > 1 {

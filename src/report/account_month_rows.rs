@@ -79,12 +79,7 @@ impl SortedRuns {
     /// behind there go first (their files are a national month's rows: gigabytes); the run lock
     /// keeps any other job from using them.
     pub fn new(period: Period, parent: &std::path::Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
-        remove_left_behind(parent)?;
-        let folder = tempfile::Builder::new()
-            .prefix(FOLDER_PREFIX)
-            .tempdir_in(parent)
-            .with_context(|| format!("Failed to create a temporary folder in {}", parent.display()))?;
+        let folder = crate::scratch::folder(parent, FOLDER_PREFIX, "account-month runs")?;
         Ok(Self { period, folder, runs: 0, rows: 0 })
     }
 
@@ -132,18 +127,6 @@ impl SortedRuns {
         }
         Ok(Merge { readers, heads, failed: false })
     }
-}
-
-fn remove_left_behind(parent: &std::path::Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(parent).with_context(|| format!("Failed to list {}", parent.display()))? {
-        let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(FOLDER_PREFIX) && entry.file_type()?.is_dir() {
-            let path = entry.path();
-            tracing::warn!(folder = %path.display(), "Removing the account-month runs a stopped recompute left.");
-            std::fs::remove_dir_all(&path).with_context(|| format!("Failed to remove {}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 fn key(row: &AccountMonth) -> (&Text, &Text) {

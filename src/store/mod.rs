@@ -10,6 +10,7 @@ pub mod period_save;
 pub mod postgres;
 pub mod range;
 pub mod rows;
+pub mod spill;
 pub mod sqlite;
 pub mod writing;
 
@@ -243,13 +244,22 @@ pub trait Store {
         window_end: NaiveDate,
         range: Option<&range::AccountRange>,
     ) -> anyhow::Result<PeriodFacts>;
-    /// The facts of one range of the period's accounts (see [`RangeFacts`]).
-    async fn range_facts(
+    /// Every range's instructions, window entries and statements (see [`RangeFacts`]) in one
+    /// read of each, each row filed under its range as it arrives (see [`spill`]); the spill's
+    /// writing is finished when this returns.
+    async fn spill_range_facts(
         &self,
         period: Period,
         window_end: NaiveDate,
+        spill: &mut spill::RangeSpill,
+    ) -> anyhow::Result<()>;
+    /// One range's timelines at the end of the month before `period` (see
+    /// [`RangeFacts::previous`]).
+    async fn range_checkpoint(
+        &self,
+        period: Period,
         range: &range::AccountRange,
-    ) -> anyhow::Result<RangeFacts>;
+    ) -> anyhow::Result<crate::savings::timeline::Checkpoint>;
     /// (DNI as `Dni::number`, delivery order) of every instruction of the period: what a
     /// period recomputed in ranges needs of the instructions outside a range.
     async fn instruction_keys(&self, period: Period) -> anyhow::Result<Vec<(u32, Seq)>>;

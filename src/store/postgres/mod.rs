@@ -24,8 +24,10 @@ use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::{RosterMember, Seq};
+use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
+use crate::store::spill::RangeSpill;
 use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -70,6 +72,40 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// One range's facts, its reads each on a pooled connection of its own.
+    async fn whole_range_facts(
+        &self,
+        p: Period,
+        window_end: NaiveDate,
+        range: &AccountRange,
+    ) -> anyhow::Result<RangeFacts> {
+        let pool = &self.pool;
+        let started = Instant::now();
+        let (instructions, window_entries, heads, previous) = tokio::try_join!(
+            async {
+                read::instructions(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "instructions", r.len()))
+            },
+            async {
+                read::entries_between(pool, p.first_day(), window_end, range)
+                    .await
+                    .inspect(|r| read_done(started, "entries", r.len()))
+            },
+            async {
+                read::statements_starting(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "statements", r.len()))
+            },
+            async {
+                read::checkpoint_before(pool, p, range)
+                    .await
+                    .inspect(|r| read_done(started, "checkpoint", r.accounts.len()))
+            },
+        )?;
+        Ok(RangeFacts { instructions, window_entries, heads, previous })
     }
 }
 
@@ -289,7 +325,7 @@ impl Store for PgStore {
             },
             async {
                 match range {
-                    Some(range) => Some(self.range_facts(p, window_end, range).await).transpose(),
+                    Some(range) => Some(self.whole_range_facts(p, window_end, range).await).transpose(),
                     None => Ok(None),
                 }
             },
@@ -297,37 +333,41 @@ impl Store for PgStore {
         Ok(PeriodFacts { roster, ledger, range })
     }
 
-    async fn range_facts(
+    async fn spill_range_facts(
         &self,
         p: Period,
         window_end: NaiveDate,
-        range: &AccountRange,
-    ) -> anyhow::Result<RangeFacts> {
+        spill: &mut RangeSpill,
+    ) -> anyhow::Result<()> {
         let pool = &self.pool;
         let started = Instant::now();
-        let (instructions, window_entries, heads, previous) = tokio::try_join!(
+        let all = AccountRange::all();
+        let RangeSpill { instructions, entries, heads, .. } = spill;
+        tokio::try_join!(
             async {
-                read::instructions(pool, p, range)
-                    .await
-                    .inspect(|r| read_done(started, "instructions", r.len()))
+                read::each_instruction(pool, p, &all, |i| instructions.put(&i)).await?;
+                read_done(started, "instructions", instructions.rows());
+                anyhow::Ok(())
             },
             async {
-                read::entries_between(pool, p.first_day(), window_end, range)
-                    .await
-                    .inspect(|r| read_done(started, "entries", r.len()))
+                read::each_entry_between(pool, p.first_day(), window_end, &all, |e| entries.put(&e)).await?;
+                read_done(started, "entries", entries.rows());
+                anyhow::Ok(())
             },
             async {
-                read::statements_starting(pool, p, range)
-                    .await
-                    .inspect(|r| read_done(started, "statements", r.len()))
-            },
-            async {
-                read::checkpoint_before(pool, p, range)
-                    .await
-                    .inspect(|r| read_done(started, "checkpoint", r.accounts.len()))
+                read::each_statement_starting(pool, p, &all, |h| heads.put(&h)).await?;
+                read_done(started, "statements", heads.rows());
+                anyhow::Ok(())
             },
         )?;
-        Ok(RangeFacts { instructions, window_entries, heads, previous })
+        spill.finish_writing()
+    }
+
+    async fn range_checkpoint(&self, p: Period, range: &AccountRange) -> anyhow::Result<Checkpoint> {
+        let started = Instant::now();
+        read::checkpoint_before(&self.pool, p, range)
+            .await
+            .inspect(|r| read_done(started, "checkpoint", r.accounts.len()))
     }
 
     async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {

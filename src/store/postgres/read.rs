@@ -109,17 +109,36 @@ pub async fn instructions(
     p: Period,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<InstructionRec>> {
-    const COLUMNS: &[&str] =
-        &["id", "lote", "dni", "cuenta", "monto_cents", "referencia", "file_id", "position"];
-    let rows = format!(
+    let mut out = sized_for(pool, &instructions_from(p, range)).await?;
+    each_instruction(pool, p, range, |i| {
+        out.push(i);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+fn instructions_from(p: Period, range: &AccountRange) -> String {
+    format!(
         "FROM instructions WHERE periodo = {} AND {}",
         date_literal(p.first_day()),
         range.sql("cuenta", BYTES)
-    );
-    let mut out = sized_for(pool, &rows).await?;
-    let rest = format!("{rows} ORDER BY file_id, position");
+    )
+}
+
+/// The period's instructions on the range's accounts, in delivery order, each handed to `each`
+/// as it is decoded.
+pub async fn each_instruction(
+    pool: &PgPool,
+    p: Period,
+    range: &AccountRange,
+    mut each: impl FnMut(InstructionRec) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    const COLUMNS: &[&str] =
+        &["id", "lote", "dni", "cuenta", "monto_cents", "referencia", "file_id", "position"];
+    let rest = format!("{} ORDER BY file_id, position", instructions_from(p, range));
     copy_out(pool, "instructions", COLUMNS, &rest, |f| {
-        out.push(InstructionRec {
+        each(InstructionRec {
             id: f.int(0)?,
             lote: f.text(1)?.into(),
             dni: Dni::parse(f.text(2)?).map_err(|e| f.bad(2, e))?,
@@ -127,11 +146,9 @@ pub async fn instructions(
             monto: from_cents(f.int(4)?),
             referencia: f.text(5)?.into(),
             seq: Seq { file: f.int(6)?, position: f.int(7)? },
-        });
-        Ok(())
+        })
     })
-    .await?;
-    Ok(out)
+    .await
 }
 
 fn head_from_row(r: &PgRow) -> anyhow::Result<StatementHead> {
@@ -154,6 +171,33 @@ pub async fn entries_between(
     to: NaiveDate,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<EntryRec>> {
+    // Counted without the join: every entry has its statement.
+    let mut out = sized_for(
+        pool,
+        &format!(
+            "FROM entries WHERE booking_date BETWEEN {} AND {} AND {}",
+            date_literal(from),
+            date_literal(to),
+            range.sql("account", BYTES)
+        ),
+    )
+    .await?;
+    each_entry_between(pool, from, to, range, |e| {
+        out.push(e);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// [`entries_between`], each entry handed to `each` as it is decoded.
+pub async fn each_entry_between(
+    pool: &PgPool,
+    from: NaiveDate,
+    to: NaiveDate,
+    range: &AccountRange,
+    mut each: impl FnMut(EntryRec) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     const COLUMNS: &[&str] = &[
         "e.id",
         "e.account",
@@ -168,23 +212,15 @@ pub async fn entries_between(
         "e.statement_id",
         "s.from_date",
     ];
-    let (from, to) = (date_literal(from), date_literal(to));
-    // Counted without the join: every entry has its statement.
-    let mut out = sized_for(
-        pool,
-        &format!(
-            "FROM entries WHERE booking_date BETWEEN {from} AND {to} AND {}",
-            range.sql("account", BYTES)
-        ),
-    )
-    .await?;
     let rest = format!(
-        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {from} AND {to} \
+        "FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN {} AND {} \
          AND {}",
+        date_literal(from),
+        date_literal(to),
         range.sql("e.account", BYTES)
     );
     copy_out(pool, "entries", COLUMNS, &rest, |f| {
-        out.push(EntryRec {
+        each(EntryRec {
             id: f.int(0)?,
             account: f.text(1)?.into(),
             booking_date: f.date(2)?,
@@ -195,11 +231,9 @@ pub async fn entries_between(
             seq: Seq { file: f.int(8)?, position: f.int(9)? },
             statement_id: f.int(10)?,
             statement_from: f.date(11)?,
-        });
-        Ok(())
+        })
     })
-    .await?;
-    Ok(out)
+    .await
 }
 
 /// Statements whose coverage starts in the period, by (first day, delivery order). Sorted here:
@@ -209,17 +243,38 @@ pub async fn statements_starting(
     p: Period,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<StatementHead>> {
-    const COLUMNS: &[&str] =
-        &["id", "account", "from_date", "to_date", "opening_cents", "closing_cents", "file_id", "position"];
-    let rest = format!(
+    let mut out = sized_for(pool, &statements_from(p, range)).await?;
+    each_statement_starting(pool, p, range, |h| {
+        out.push(h);
+        Ok(())
+    })
+    .await?;
+    // (file, position) is unique: no ties.
+    out.sort_unstable_by_key(|h| (h.from, h.seq.file, h.seq.position));
+    Ok(out)
+}
+
+fn statements_from(p: Period, range: &AccountRange) -> String {
+    format!(
         "FROM statements WHERE from_date BETWEEN {} AND {} AND {}",
         date_literal(p.first_day()),
         date_literal(p.last_day()),
         range.sql("account", BYTES)
-    );
-    let mut out = sized_for(pool, &rest).await?;
-    copy_out(pool, "statements", COLUMNS, &rest, |f| {
-        out.push(StatementHead {
+    )
+}
+
+/// The statements [`statements_starting`] reads, in no particular order, each handed to `each`
+/// as it is decoded.
+pub async fn each_statement_starting(
+    pool: &PgPool,
+    p: Period,
+    range: &AccountRange,
+    mut each: impl FnMut(StatementHead) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    const COLUMNS: &[&str] =
+        &["id", "account", "from_date", "to_date", "opening_cents", "closing_cents", "file_id", "position"];
+    copy_out(pool, "statements", COLUMNS, &statements_from(p, range), |f| {
+        each(StatementHead {
             id: f.int(0)?,
             account: f.text(1)?.into(),
             from: f.date(2)?,
@@ -227,13 +282,9 @@ pub async fn statements_starting(
             opening: from_cents(f.int(4)?),
             closing: from_cents(f.int(5)?),
             seq: Seq { file: f.int(6)?, position: f.int(7)? },
-        });
-        Ok(())
+        })
     })
-    .await?;
-    // (file, position) is unique: no ties.
-    out.sort_unstable_by_key(|h| (h.from, h.seq.file, h.seq.position));
-    Ok(out)
+    .await
 }
 
 /// The timelines at the end of the month before `p`: the checkpoint its recompute stored, or,

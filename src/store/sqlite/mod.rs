@@ -15,9 +15,11 @@ use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::{RosterMember, Seq};
+use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
-use crate::store::{PeriodFacts, RangeFacts};
+use crate::store::spill::RangeSpill;
+use crate::store::PeriodFacts;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -276,13 +278,17 @@ impl Store for SqliteStore {
         period::facts(self.recompute_file()?, p, window_end, range)
     }
 
-    async fn range_facts(
+    async fn spill_range_facts(
         &self,
         p: Period,
         window_end: NaiveDate,
-        range: &AccountRange,
-    ) -> anyhow::Result<RangeFacts> {
-        period::range_facts(self.recompute_file()?, p, window_end, range)
+        spill: &mut RangeSpill,
+    ) -> anyhow::Result<()> {
+        period::spill_range_facts(self.recompute_file()?, p, window_end, spill)
+    }
+
+    async fn range_checkpoint(&self, p: Period, range: &AccountRange) -> anyhow::Result<Checkpoint> {
+        period::checkpoint_before(&period::open(self.recompute_file()?)?, p, range)
     }
 
     async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {

@@ -15,6 +15,7 @@ use crate::savings::AccountMonth;
 use crate::store::period_save::{ResultPart, SaveParts};
 use crate::store::range::AccountRange;
 use crate::store::rows::schema_date as date;
+use crate::store::spill::RangeSpill;
 use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -66,21 +67,31 @@ pub(super) fn facts(
     })
 }
 
-/// Reads one account range's facts, on two connections at once as [`facts`] does.
-pub(super) fn range_facts(
+/// Every range's instructions, window entries and statements in one read of each, filed into
+/// `spill` by range; on two connections at once as [`facts`] does.
+pub(super) fn spill_range_facts(
     path: &Path,
     p: Period,
     window_end: NaiveDate,
-    range: &AccountRange,
-) -> anyhow::Result<RangeFacts> {
+    spill: &mut RangeSpill,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let all = AccountRange::all();
+    let RangeSpill { instructions, entries, heads, .. } = spill;
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| range_statements(&open(path)?, p, range, started));
-        let (instructions, window_entries) = range_payments(&open(path)?, p, window_end, range, started)?;
-        let (heads, previous) =
-            other.join().map_err(|_| anyhow::anyhow!("the thread reading the statements panicked"))??;
-        Ok(RangeFacts { instructions, window_entries, heads, previous })
-    })
+        let other = scope.spawn(|| -> anyhow::Result<()> {
+            each_statement_starting(&open(path)?, p, &all, |h| heads.put(&h))?;
+            read(started, "statements", heads.rows());
+            Ok(())
+        });
+        let conn = open(path)?;
+        each_instruction(&conn, p, &all, |i| instructions.put(&i))?;
+        read(started, "instructions", instructions.rows());
+        each_entry_between(&conn, p.first_day(), window_end, &all, |e| entries.put(&e))?;
+        read(started, "entries", entries.rows());
+        other.join().map_err(|_| anyhow::anyhow!("the thread reading the statements panicked"))?
+    })?;
+    spill.finish_writing()
 }
 
 fn read(started: std::time::Instant, what: &str, rows: usize) {
@@ -204,19 +215,34 @@ pub(super) fn instructions(
     p: Period,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<InstructionRec>> {
-    let on_range = range.sql("cuenta", "");
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
-         WHERE periodo = ?1 AND {on_range} ORDER BY file_id, position"
-    ))?;
-    let mut rows = stmt.query(params![p.to_string()])?;
     let mut out = sized_for(
         conn,
-        &format!("SELECT count(*) FROM instructions WHERE periodo = ?1 AND {on_range}"),
+        &format!("SELECT count(*) FROM instructions WHERE periodo = ?1 AND {}", range.sql("cuenta", "")),
         params![p.to_string()],
     )?;
+    each_instruction(conn, p, range, |i| {
+        out.push(i);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The period's instructions on the range's accounts, in delivery order, each handed to `each`
+/// as it is decoded.
+fn each_instruction(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+    mut each: impl FnMut(InstructionRec) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, lote, dni, cuenta, monto_cents, referencia, file_id, position FROM instructions \
+         WHERE periodo = ?1 AND {} ORDER BY file_id, position",
+        range.sql("cuenta", "")
+    ))?;
+    let mut rows = stmt.query(params![p.to_string()])?;
     while let Some(r) = rows.next()? {
-        out.push(InstructionRec {
+        each(InstructionRec {
             id: r.get(0)?,
             lote: text(r, 1)?.into(),
             dni: Dni::parse(text(r, 2)?).map_err(bad("instruction"))?,
@@ -224,9 +250,9 @@ pub(super) fn instructions(
             monto: from_cents(r.get(4)?),
             referencia: text(r, 5)?.into(),
             seq: Seq { file: r.get(6)?, position: r.get(7)? },
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Booked entries with a booking date in `from..=to`, each with its statement's first day, in
@@ -237,24 +263,38 @@ pub(super) fn entries_between(
     to: NaiveDate,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<EntryRec>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
-         e.position, e.statement_id, s.from_date \
-         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN ?1 AND ?2 AND {}",
-        range.sql("e.account", "")
-    ))?;
-    let (from, to) = (from.to_string(), to.to_string());
-    let mut rows = stmt.query(params![from, to])?;
     let mut out = sized_for(
         conn,
         &format!(
             "SELECT count(*) FROM entries WHERE booking_date BETWEEN ?1 AND ?2 AND {}",
             range.sql("account", "")
         ),
-        params![from, to],
+        params![from.to_string(), to.to_string()],
     )?;
+    each_entry_between(conn, from, to, range, |e| {
+        out.push(e);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`entries_between`], each entry handed to `each` as it is decoded.
+fn each_entry_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    range: &AccountRange,
+    mut each: impl FnMut(EntryRec) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
+         e.position, e.statement_id, s.from_date \
+         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN ?1 AND ?2 AND {}",
+        range.sql("e.account", "")
+    ))?;
+    let mut rows = stmt.query(params![from.to_string(), to.to_string()])?;
     while let Some(r) = rows.next()? {
-        out.push(EntryRec {
+        each(EntryRec {
             id: r.get(0)?,
             account: text(r, 1)?.into(),
             booking_date: day(r, 2)?,
@@ -265,9 +305,9 @@ pub(super) fn entries_between(
             seq: Seq { file: r.get(7)?, position: r.get(8)? },
             statement_id: r.get(9)?,
             statement_from: day(r, 10)?,
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 const HEAD_COLUMNS: &str = "id, account, from_date, to_date, opening_cents, closing_cents, file_id, position";
@@ -290,22 +330,39 @@ pub(super) fn statements_starting(
     p: Period,
     range: &AccountRange,
 ) -> anyhow::Result<Vec<StatementHead>> {
-    let on_range = range.sql("account", "");
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {on_range} \
-         ORDER BY from_date, file_id, position"
-    ))?;
     let (first, last) = (p.first_day().to_string(), p.last_day().to_string());
-    let mut rows = stmt.query(params![first, last])?;
     let mut out = sized_for(
         conn,
-        &format!("SELECT count(*) FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {on_range}"),
+        &format!(
+            "SELECT count(*) FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {}",
+            range.sql("account", "")
+        ),
         params![first, last],
     )?;
-    while let Some(r) = rows.next()? {
-        out.push(head(r)?);
-    }
+    each_statement_starting(conn, p, range, |h| {
+        out.push(h);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// [`statements_starting`], each statement handed to `each` as it is decoded.
+fn each_statement_starting(
+    conn: &Connection,
+    p: Period,
+    range: &AccountRange,
+    mut each: impl FnMut(StatementHead) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {} \
+         ORDER BY from_date, file_id, position",
+        range.sql("account", "")
+    ))?;
+    let mut rows = stmt.query(params![p.first_day().to_string(), p.last_day().to_string()])?;
+    while let Some(r) = rows.next()? {
+        each(head(r)?)?;
+    }
+    Ok(())
 }
 
 /// The timelines at the end of the month before `p`: the checkpoint its recompute stored, or,
