@@ -74,7 +74,8 @@ impl PgStore {
         &self.pool
     }
 
-    /// One range's facts, its reads each on a pooled connection of its own.
+    /// The facts of a period read in one piece (`range` is then every account), each read on
+    /// a pooled connection of its own.
     async fn whole_range_facts(
         &self,
         p: Period,
