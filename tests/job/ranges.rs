@@ -59,6 +59,17 @@ fn reconcile_each_month(ws: &Workspace, env: &[(&str, &str)]) -> String {
     logs
 }
 
+/// The ranges' scratch folders (`.range-facts-*`, `.account-months-*` under the output folder)
+/// are gone once a recompute is done; the months' and the raffle's folders stay.
+fn assert_no_scratch_left(ws: &Workspace) {
+    let mut left: Vec<String> = std::fs::read_dir(ws.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["2012-06", "2012-07", "2012-08", "raffle"], "scratch files left in the output folder");
+}
+
 fn assert_same_outputs(case: &str, whole: &[(String, Vec<u8>)], ranges: &[(String, Vec<u8>)]) {
     assert_eq!(whole.len(), ranges.len());
     for ((name, a), (_, b)) in whole.iter().zip(ranges) {
@@ -94,6 +105,7 @@ on_both_backends! {
             let logs = reconcile_each_month(&ws, &env);
             assert!(logs.contains("Range recomputed"), "not recomputed in ranges:\n{logs}");
             assert_same_outputs(&format!("{per_range} women per range"), &whole, &outputs(&ws));
+            assert_no_scratch_left(&ws);
             assert_eq!(stored_results(&ws), whole_results, "{per_range} women per range");
         }
 
