@@ -83,21 +83,23 @@ impl<S: Store> Job<'_, S> {
                 AccountRange::split(&accounts, self.settings.women_per_range)
             }
         };
-        let instruction_keys = match &next_facts {
-            Some(facts) => facts.instructions.iter().map(|i| (i.dni.number(), i.seq)).collect(),
-            None => self.store.instruction_keys(period).await?,
-        };
-        let people = People::new(&roster, instruction_keys);
-        let mut tally = indicators::Tally::of_roster(period, &people);
-        // In ranges, each table is read once for every range (`store::spill`).
+        // In ranges, each table is read once for every range (`store::spill`); that read also
+        // gives every instruction's (DNI, delivery order), which the lookups across ranges need.
         let mut spill = match &next_facts {
             Some(_) => None,
             None => {
-                let mut spill = RangeSpill::new(&self.settings.output, &ranges)?;
+                let mut spill = RangeSpill::new(&self.settings.output, &ranges, roster.len())?;
                 self.store.spill_range_facts(period, window_end, &mut spill).await?;
                 Some(spill)
             }
         };
+        let instruction_keys = match (&next_facts, &mut spill) {
+            (Some(facts), _) => facts.instructions.iter().map(|i| (i.dni.number(), i.seq)).collect(),
+            (None, Some(spill)) => spill.instructions.take_keys(),
+            (None, None) => anyhow::bail!("the instructions of {period} were neither read nor spilled"),
+        };
+        let people = People::new(&roster, instruction_keys);
+        let mut tally = indicators::Tally::of_roster(period, &people);
         self.summary.time("load", started);
         // The results are written as they are computed, in one transaction that commits at
         // the end (`store::period_save`): each range's matches, checkpoint and account-months

@@ -21,7 +21,7 @@ use crate::indicators::IndicatorRow;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::{ExceptionRow, Ledger};
-use crate::records::{EntryRec, InstructionRec, RosterMember, Seq, StatementHead};
+use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
 use crate::savings::timeline::Checkpoint;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -260,9 +260,6 @@ pub trait Store {
         period: Period,
         range: &range::AccountRange,
     ) -> anyhow::Result<crate::savings::timeline::Checkpoint>;
-    /// (DNI as `Dni::number`, delivery order) of every instruction of the period: what a
-    /// period recomputed in ranges needs of the instructions outside a range.
-    async fn instruction_keys(&self, period: Period) -> anyhow::Result<Vec<(u32, Seq)>>;
     /// Starts replacing the results of `period`, in one transaction that its parts are written
     /// into as they come and that commits when every part came (see [`period_save`]). The
     /// matches of later periods go too (the caller recomputes them next). Called once the

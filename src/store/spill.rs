@@ -28,7 +28,7 @@ const FOLDER_PREFIX: &str = ".range-facts-";
 
 /// Every range's instructions, window entries and statement heads, filed by range.
 pub struct RangeSpill {
-    pub instructions: SpillFiles<InstructionRec>,
+    pub instructions: InstructionSpill,
     pub entries: SpillFiles<EntryRec>,
     pub heads: SpillFiles<StatementHead>,
     /// Last, so that it is removed after the files in it are closed.
@@ -38,12 +38,17 @@ pub struct RangeSpill {
 impl RangeSpill {
     /// An empty spill for `ranges` (as `AccountRange::split` cuts them: consecutive, the first
     /// open below, the last open above), in a new temporary folder under `parent`.
-    pub fn new(parent: &Path, ranges: &[AccountRange]) -> anyhow::Result<Self> {
+    /// `women`: the roster's size, what the instructions' keys are reserved for (about one
+    /// instruction a woman).
+    pub fn new(parent: &Path, ranges: &[AccountRange], women: usize) -> anyhow::Result<Self> {
         let folder = crate::scratch::folder(parent, FOLDER_PREFIX, "range facts")?;
         let uppers: Arc<[Text]> = ranges.iter().filter_map(|r| r.to.clone()).collect();
         anyhow::ensure!(uppers.len() + 1 == ranges.len(), "account ranges without a last open range");
         Ok(Self {
-            instructions: SpillFiles::new(folder.path(), "instructions", &uppers, ranges.len())?,
+            instructions: InstructionSpill {
+                files: SpillFiles::new(folder.path(), "instructions", &uppers, ranges.len())?,
+                keys: Vec::with_capacity(women),
+            },
             entries: SpillFiles::new(folder.path(), "entries", &uppers, ranges.len())?,
             heads: SpillFiles::new(folder.path(), "statements", &uppers, ranges.len())?,
             _folder: folder,
@@ -52,7 +57,7 @@ impl RangeSpill {
 
     /// Ends the writing: every file is flushed.
     pub fn finish_writing(&mut self) -> anyhow::Result<()> {
-        self.instructions.finish_writing()?;
+        self.instructions.files.finish_writing()?;
         self.entries.finish_writing()?;
         self.heads.finish_writing()
     }
@@ -64,12 +69,38 @@ impl RangeSpill {
         &mut self,
         range: usize,
     ) -> anyhow::Result<(Vec<InstructionRec>, Vec<EntryRec>, Vec<StatementHead>)> {
-        let instructions = self.instructions.take(range)?;
+        let instructions = self.instructions.files.take(range)?;
         let entries = self.entries.take(range)?;
         let mut heads = self.heads.take(range)?;
         // As the reads order them; (file, position) is unique: no ties.
         heads.sort_unstable_by_key(|h| (h.from, h.seq.file, h.seq.position));
         Ok((instructions, entries, heads))
+    }
+}
+
+/// The instructions' files, and the (DNI, delivery order) of every instruction spilled: what
+/// the lookups across ranges need (`reconcile::People`), gathered by the same read instead of
+/// a second read of the month's instructions.
+pub struct InstructionSpill {
+    pub files: SpillFiles<InstructionRec>,
+    keys: Vec<(u32, Seq)>,
+}
+
+impl InstructionSpill {
+    /// Files an instruction under its range and keeps its key.
+    pub fn put(&mut self, row: &InstructionRec) -> anyhow::Result<()> {
+        self.keys.push((row.dni.number(), row.seq));
+        self.files.put(row)
+    }
+
+    pub fn rows(&self) -> usize {
+        self.files.rows()
+    }
+
+    /// (`Dni::number`, delivery order) of every instruction spilled, in the order read; taken
+    /// once.
+    pub fn take_keys(&mut self) -> Vec<(u32, Seq)> {
+        std::mem::take(&mut self.keys)
     }
 }
 

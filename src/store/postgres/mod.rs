@@ -23,7 +23,7 @@ use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::records::{RosterMember, Seq};
+use crate::records::RosterMember;
 use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
@@ -369,10 +369,6 @@ impl Store for PgStore {
         read::checkpoint_before(&self.pool, p, range)
             .await
             .inspect(|r| read_done(started, "checkpoint", r.accounts.len()))
-    }
-
-    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
-        read::instruction_keys(&self.pool, p).await
     }
 
     async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {

@@ -91,19 +91,6 @@ pub async fn roster_size(pool: &PgPool, p: Period) -> anyhow::Result<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// (DNI, delivery order) of every instruction of the period.
-pub async fn instruction_keys(pool: &PgPool, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
-    let rows = format!("FROM instructions WHERE periodo = {}", date_literal(p.first_day()));
-    let mut out = sized_for(pool, &rows).await?;
-    copy_out(pool, "instructions", &["dni", "file_id", "position"], &rows, |f| {
-        let dni = Dni::parse(f.text(0)?).map_err(|e| f.bad(0, e))?;
-        out.push((dni.number(), Seq { file: f.int(1)?, position: f.int(2)? }));
-        Ok(())
-    })
-    .await?;
-    Ok(out)
-}
-
 pub async fn instructions(
     pool: &PgPool,
     p: Period,

@@ -104,12 +104,14 @@ proptest! {
             .chain(entries.iter().map(|e| e.account.as_str()))
             .chain(heads.iter().map(|h| h.account.as_str()));
         let ranges = ranges_of(accounts, per_range);
-        let mut spill = RangeSpill::new(folder.path(), &ranges).expect("a spill");
+        let mut spill = RangeSpill::new(folder.path(), &ranges, 0).expect("a spill");
         instructions.iter().try_for_each(|r| spill.instructions.put(r)).expect("spilled");
         entries.iter().try_for_each(|r| spill.entries.put(r)).expect("spilled");
         heads.iter().try_for_each(|r| spill.heads.put(r)).expect("spilled");
         prop_assert_eq!(spill.instructions.rows() + spill.entries.rows() + spill.heads.rows(),
             instructions.len() + entries.len() + heads.len());
+        let keys: Vec<(u32, Seq)> = instructions.iter().map(|i| (i.dni.number(), i.seq)).collect();
+        prop_assert_eq!(spill.instructions.take_keys(), keys, "every instruction's key, in the order put");
         spill.finish_writing().expect("flushed");
         for (i, range) in ranges.iter().enumerate() {
             let (got_instructions, got_entries, got_heads) = spill.take(i).expect("read back");
@@ -132,7 +134,7 @@ proptest! {
 fn a_damaged_file_is_an_error_naming_it_not_rows() {
     let folder = tempfile::tempdir().expect("a temporary folder");
     let ranges = AccountRange::split(&["01", "02"], 1);
-    let mut spill = RangeSpill::new(folder.path(), &ranges).expect("a spill");
+    let mut spill = RangeSpill::new(folder.path(), &ranges, 0).expect("a spill");
     let head = StatementHead {
         id: 7,
         account: "02".into(),
@@ -155,7 +157,7 @@ fn a_damaged_file_is_an_error_naming_it_not_rows() {
 fn rows_put_after_the_writing_or_read_before_it_are_refused() {
     let folder = tempfile::tempdir().expect("a temporary folder");
     let ranges = [AccountRange::all()];
-    let mut spill = RangeSpill::new(folder.path(), &ranges).expect("a spill");
+    let mut spill = RangeSpill::new(folder.path(), &ranges, 0).expect("a spill");
     let early = format!("{:#}", spill.take(0).expect_err("not finished"));
     assert!(early.contains("before its spill was finished"), "{early}");
     spill.finish_writing().expect("flushed");
@@ -178,7 +180,7 @@ fn the_folder_goes_with_the_spill_and_a_left_one_goes_with_the_next() {
     let left = parent.path().join(format!("{FOLDER_PREFIX}killed"));
     std::fs::create_dir(&left).expect("a folder a killed run left");
     std::fs::write(left.join("entries-0000.bin"), b"rows").expect("a file in it");
-    let spill = RangeSpill::new(parent.path(), &[AccountRange::all()]).expect("a spill");
+    let spill = RangeSpill::new(parent.path(), &[AccountRange::all()], 0).expect("a spill");
     assert!(!left.exists(), "the left folder is removed");
     let listed = || std::fs::read_dir(parent.path()).expect("listed").count();
     assert_eq!(listed(), 1);

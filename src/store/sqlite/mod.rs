@@ -14,7 +14,7 @@ use crate::domain::Period;
 use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
-use crate::records::{RosterMember, Seq};
+use crate::records::RosterMember;
 use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
@@ -289,10 +289,6 @@ impl Store for SqliteStore {
 
     async fn range_checkpoint(&self, p: Period, range: &AccountRange) -> anyhow::Result<Checkpoint> {
         period::checkpoint_before(&period::open(self.recompute_file()?)?, p, range)
-    }
-
-    async fn instruction_keys(&self, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
-        period::instruction_keys(&self.conn()?, p)
     }
 
     async fn begin_period_save(&self, period: Period) -> anyhow::Result<PeriodSave> {

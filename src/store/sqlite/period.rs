@@ -127,20 +127,6 @@ fn range_statements(
     Ok((heads, previous))
 }
 
-/// (DNI, delivery order) of every instruction of the period.
-pub(super) fn instruction_keys(conn: &Connection, p: Period) -> anyhow::Result<Vec<(u32, Seq)>> {
-    let mut out =
-        sized_for(conn, "SELECT count(*) FROM instructions WHERE periodo = ?1", params![p.to_string()])?;
-    let mut stmt =
-        conn.prepare_cached("SELECT dni, file_id, position FROM instructions WHERE periodo = ?1")?;
-    let mut rows = stmt.query(params![p.to_string()])?;
-    while let Some(r) = rows.next()? {
-        let dni = Dni::parse(text(r, 0)?).map_err(bad("instruction"))?;
-        out.push((dni.number(), Seq { file: r.get(1)?, position: r.get(2)? }));
-    }
-    Ok(out)
-}
-
 /// Rows of the latest roster of the period.
 /// Read from the primary key's last entry (positions number a roster's rows from 0): counting
 /// 20 million rows took the server ~20 s.
