@@ -102,9 +102,7 @@ pub async fn run<S: Store>(
     job.begin("bench").await?;
     let started = Instant::now();
     let files = crate::fetch::local::list_inbox(&settings.inbox)?;
-    for file in &files {
-        job.ingest_file(file, IngestSource::Inbox).await?;
-    }
+    job.ingest_files(&files, IngestSource::Inbox, |_| ()).await?;
     let ingest_peak_rss_mb = peak_rss_kb() as f64 / 1024.0;
     job.recompute_dirty().await?;
     let job_s = started.elapsed().as_secs_f64();

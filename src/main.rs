@@ -294,15 +294,8 @@ async fn execute<S: Store>(command: Command, store: &S, settings: &Settings) -> 
         Command::Run => job.run_nightly().await,
         Command::Ingest { mut files } => {
             files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-            let mut outcome = Ok(());
             let bar = alcancia::progress::files(files.len() as u64, "ingest");
-            for file in &files {
-                if let Err(e) = job.ingest_file(file, IngestSource::CommandLine).await {
-                    outcome = Err(e);
-                    break;
-                }
-                bar.inc(1);
-            }
+            let outcome = job.ingest_files(&files, IngestSource::CommandLine, |_| bar.inc(1)).await;
             bar.finish_and_clear();
             match outcome {
                 Ok(()) => job.recompute_dirty().await,

@@ -92,10 +92,7 @@ impl<'a, S: Store> Job<'a, S> {
         let files = crate::fetch::local::list_inbox(&self.settings.inbox)?;
         tracing::info!(files = files.len(), inbox = %self.settings.inbox.display(), "Inbox listed.");
         let bar = crate::progress::files(files.len() as u64, "run");
-        for path in files {
-            self.ingest_file(&path, IngestSource::Inbox).await?;
-            bar.inc(1);
-        }
+        self.ingest_files(&files, IngestSource::Inbox, |_| bar.inc(1)).await?;
         bar.finish_and_clear();
         self.recompute_dirty().await?;
         if !failed_sources.is_empty() {

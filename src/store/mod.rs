@@ -12,6 +12,7 @@ pub mod range;
 pub mod rows;
 pub mod spill;
 pub mod sqlite;
+pub mod turn;
 pub mod writing;
 
 use crate::domain::{Period, RafflePeriod};
@@ -217,13 +218,21 @@ pub trait Store {
     ) -> anyhow::Result<()>;
     /// Stores a file as its parser streams it, in one transaction (see the module doc and
     /// [`writing`]): records are written as they arrive; the parser's outcome, which comes
-    /// last, and the checks against what is stored decide whether it commits.
+    /// last, and the checks against what is stored decide whether it commits. `turn` keeps
+    /// the delivery order when files are stored at once ([`turn`]).
     async fn store_stream(
         &self,
         meta: &FileMeta,
         stream: writing::FileStream,
         grace_days: u32,
+        turn: turn::FileTurn,
     ) -> anyhow::Result<StreamedFile>;
+
+    /// How many files [`Store::store_stream`] may be given at once (each with its turn): 1
+    /// unless the store keeps their order through [`turn::FileTurn`].
+    fn files_at_once(&self) -> usize {
+        1
+    }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>>;
     async fn mark_dirty(&self, period: Period) -> anyhow::Result<()>;

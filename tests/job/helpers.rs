@@ -255,6 +255,25 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// The texts a one-column `SELECT` returns, in its order, on whichever backend.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        block_on(async {
+            if let Some(pg) = &self.pg {
+                let pool = pg.pool().await;
+                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.expect("select");
+                pool.close().await;
+                return rows;
+            }
+            let db = self.path("db/alcancia.db");
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
+            let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.expect("select");
+            pool.close().await;
+            rows
+        })
+    }
+}
+
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries {

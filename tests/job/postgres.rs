@@ -136,6 +136,22 @@ fn two_concurrent_runs_one_works_and_the_other_exits_4() {
     assert!(stderr(&third).contains("files_ingested=0"), "{}", stderr(&third));
 }
 
+/// Runs `command` to its end, or kills it and fails after `limit` (a run waiting on itself
+/// would otherwise hang the suite).
+fn output_within(mut command: std::process::Command, limit: Duration) -> std::process::Output {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("the run did not end within {limit:?}: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// A valid CSV movements file of `accounts` accounts with three movements each, none of them
 /// known to the story.
 fn large_statements_file(accounts: u64) -> String {
@@ -193,6 +209,77 @@ fn a_run_killed_during_a_large_load_leaves_no_trace_and_the_next_ingests_it_whol
     assert_eq!(clean.alcancia(&["run"]).status.code(), Some(0));
     assert!(ws.outputs() == clean.outputs(), "outputs differ from a clean run's");
     assert_eq!(ws.table_counts(), clean.table_counts());
+}
+
+/// PostgreSQL stores two files at once (`store::turn`); what it stores must be what storing
+/// them one after the other, as SQLite does, stores. In delivery order: a large file, then a
+/// small one overlapping its last account (it is done copying long before the large one, and
+/// must wait for it to commit to see the overlap: otherwise the small one would be stored and
+/// the large one quarantined), a copy of the large one (a duplicate of a stored file), a file
+/// reaching into a month without a partition yet, and a copy of it received while it is still
+/// being stored (a duplicate once it is).
+#[test]
+fn files_stored_at_once_are_checked_and_committed_in_delivery_order() {
+    let Some(postgres) = Backend::postgres() else { return };
+    const ACCOUNTS: u64 = 20_000;
+    // Its last entry opens a month without a partition: the partition is made while the small
+    // file after it has already copied its entries and waits for it to commit.
+    let big =
+        large_statements_file(ACCOUNTS) + &format!("0999{ACCOUNTS:016},2012-10-05,,DEPOSITO,,5.00,5.00\n");
+    let last = format!("0999{:016}", ACCOUNTS - 1);
+    let overlapping = format!(
+        "cuenta,fecha,referencia,descripcion,cargo,abono,saldo\n{last},2012-07-15,,DEPOSITO,,1.00,1.00\n"
+    );
+    let next_month = "cuenta,fecha,referencia,descripcion,cargo,abono,saldo\n\
+                      01800100000000011185,2012-09-03,,DEPOSITO EFECTIVO,,5.00,30.05\n";
+    let run = |backend: &Backend| {
+        let ws = Workspace::on(backend);
+        ws.drop_into_inbox("tests/data/story/inputs");
+        let inbox = |name: &str, text: &str| std::fs::write(ws.path("inbox").join(name), text).unwrap();
+        inbox("2012-07_05_grande.csv", &big);
+        inbox("2012-07_06_solapado.csv", &overlapping);
+        inbox("2012-07_07_grande_otra_vez.csv", &big);
+        inbox("2012-07_08_septiembre.csv", next_month);
+        inbox("2012-07_09_septiembre_otra_vez.csv", next_month);
+        let out = output_within(ws.command(&["run"]), Duration::from_secs(300));
+        let ingested = ws.texts("SELECT name FROM files WHERE status = 'INGESTED' ORDER BY id");
+        (out, ingested, ws)
+    };
+    let (sqlite, pg) = (run(&Backend::Sqlite), run(&postgres));
+    for (out, ingested, ws) in [&sqlite, &pg] {
+        let log = stderr(out);
+        assert_eq!(out.status.code(), Some(3), "{log}");
+        assert!(log.contains("files_ingested=6 files_duplicate=2 files_quarantined=1"), "{log}");
+        assert_eq!(
+            ingested,
+            &[
+                "2012-07_01_padron.csv",
+                "2012-07_02_lote.csv",
+                "2012-07_03_movimientos_01.csv",
+                "2012-07_04_movimientos_02.csv",
+                "2012-07_05_grande.csv",
+                "2012-07_08_septiembre.csv",
+            ],
+            "stored in delivery order"
+        );
+        let reports = quarantine(ws);
+        assert_eq!(reports.len(), 2, "{reports:?}");
+        assert!(reports[0].0.ends_with("_2012-07_06_solapado.csv"), "{reports:?}");
+        assert!(
+            reports[1].1.contains(&format!(
+                "statement of account {last} from 2012-07-15 to 2012-07-15 overlaps the stored statement \
+                 from 2012-07-10 to 2012-07-20 (file 2012-07_05_grande.csv)"
+            )),
+            "{reports:?}"
+        );
+        assert_eq!(
+            ws.count("SELECT COUNT(*) FROM entries WHERE account LIKE '0999%'"),
+            3 * ACCOUNTS as i64 + 1
+        );
+    }
+    assert_eq!(quarantine(&sqlite.2), quarantine(&pg.2), "quarantined files and reports");
+    assert_eq!(sqlite.2.table_counts(), pg.2.table_counts());
+    assert!(sqlite.2.outputs() == pg.2.outputs(), "outputs differ between the backends");
 }
 
 #[test]

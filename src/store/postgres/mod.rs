@@ -28,6 +28,7 @@ use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
 use crate::store::spill::RangeSpill;
+use crate::store::turn::FileTurn;
 use crate::store::{PeriodFacts, RangeFacts};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -185,10 +186,19 @@ impl Store for PgStore {
         meta: &FileMeta,
         mut stream: FileStream,
         grace_days: u32,
+        mut turn: FileTurn,
     ) -> anyhow::Result<StreamedFile> {
         let Some(Message::Start(format)) = stream.next().await else {
             anyhow::bail!("the parser ended before it recognised the file");
         };
+        // Statements are written beside the file before (`store::turn`); a roster or a
+        // payments file reads what is stored as it writes (the roster's version, each lote's
+        // stored content), so it waits for the file before to end.
+        if format.kind() == "statements" {
+            turn.previous_registered().await;
+        } else {
+            turn.previous_done().await?;
+        }
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
         let file_id: i64 = sqlx::query_scalar(
@@ -205,7 +215,8 @@ impl Store for PgStore {
         .bind(meta.run_id)
         .fetch_one(&mut *tx)
         .await?;
-        let mut writer = write::FileWriter::new(&format, file_id, grace_days, &mut tx).await?;
+        turn.registered();
+        let mut writer = write::FileWriter::new(&format, file_id, grace_days, &self.pool)?;
         // The store's busy time: its own work, not its waits for the parser (a chunk's COPY
         // and the receipt of the next chunk overlap, so the stream's own measure would not do).
         let mut busy = started.elapsed();
@@ -241,12 +252,17 @@ impl Store for PgStore {
                 }
             }
         };
-        let started = Instant::now();
         let stored = if outcome.is_valid() {
-            writer.finish(&mut tx).await?
+            // The checks against what is stored, and the commit, in delivery order.
+            turn.previous_done().await?;
+            let started = Instant::now();
+            let stored = writer.finish(&mut tx).await?;
+            busy += started.elapsed();
+            stored
         } else {
             Stored::Rejected(outcome.problems.clone())
         };
+        let started = Instant::now();
         match &stored {
             Stored::Rejected(_) => tx.rollback().await?,
             Stored::DuplicateContent => {
@@ -268,6 +284,13 @@ impl Store for PgStore {
         }
         busy += started.elapsed();
         Ok(StreamedFile { outcome, stored, rows, store_busy: busy })
+    }
+
+    /// Two: the server's backend of one connection is what bounds ingestion (about one core,
+    /// with the client at a third of another), so a second file's rows go in beside the
+    /// first's, in their own transaction, in the same order (`store::turn`).
+    fn files_at_once(&self) -> usize {
+        2
     }
 
     async fn dirty_periods(&self) -> anyhow::Result<Vec<Period>> {

@@ -14,7 +14,7 @@ use crate::store::writing::{
 };
 use crate::store::Stored;
 use chrono::NaiveDate;
-use sqlx::{Acquire as _, PgConnection, Row};
+use sqlx::{Acquire as _, PgConnection, PgPool, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Rows per `COPY`: large, since each COPY is a round trip, yet a few megabytes at most. The
@@ -32,12 +32,9 @@ pub(super) enum FileWriter {
 }
 
 impl FileWriter {
-    pub async fn new(
-        format: &Format,
-        file_id: i64,
-        grace_days: u32,
-        conn: &mut PgConnection,
-    ) -> anyhow::Result<Self> {
+    /// `pool` gives statements files the connections on which they create missing month
+    /// partitions, outside the file's transaction ([`StatementsWriter::ensure_partitions`]).
+    pub fn new(format: &Format, file_id: i64, grace_days: u32, pool: &PgPool) -> anyhow::Result<Self> {
         Ok(match format.kind() {
             "roster" => Self::Roster(RosterWriter { file_id, roster: None, position: 0, rows: Vec::new() }),
             "payments" => Self::Payments(PaymentsWriter {
@@ -48,20 +45,14 @@ impl FileWriter {
                 problems: Vec::new(),
             }),
             "statements" => {
-                // Ids continue the stored ones, as on SQLite; the run lock makes this the only writer.
-                let next_statement_id: i64 =
-                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM statements")
-                        .fetch_one(&mut *conn)
-                        .await?;
-                let next_entry_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM entries")
-                    .fetch_one(&mut *conn)
-                    .await?;
+                let first_id = ids_of_file(file_id)?;
                 Self::Statements(StatementsWriter {
                     file_id,
                     grace_days,
-                    first_statement_id: next_statement_id,
-                    next_statement_id,
-                    next_entry_id,
+                    pool: pool.clone(),
+                    first_statement_id: first_id,
+                    next_statement_id: first_id,
+                    next_entry_id: first_id,
                     statement_position: 0,
                     entry_position: 0,
                     statements: Vec::new(),
@@ -79,7 +70,7 @@ impl FileWriter {
             match (&mut *self, record) {
                 (Self::Roster(w), Record::RosterRow(row)) => w.put(conn, row).await?,
                 (Self::Payments(w), Record::Instruction(instruction)) => w.put(conn, instruction).await?,
-                (Self::Statements(w), Record::Statement(statement)) => w.put(statement),
+                (Self::Statements(w), Record::Statement(statement)) => w.put(statement)?,
                 (_, record) => anyhow::bail!("a parser sent a record its format does not hold: {record:?}"),
             }
         }
@@ -329,9 +320,24 @@ struct EntryRow {
     entry: Entry,
 }
 
+/// Rows a file may hold of each kind: its statements' and its entries' ids are its own id
+/// times this, plus their position in the file.
+const ROWS_PER_FILE: i64 = 1 << 32;
+
+/// The first statement and entry id of a file: `file_id × 2³²`. Two files written at once
+/// (`store::turn`) need no shared counter, and ids still follow delivery order (the file's
+/// id, then the position in it), above every id given before (at most one counter's worth,
+/// less than 2³²). A database keeps them as BIGINT: 2³¹ files.
+fn ids_of_file(file_id: i64) -> anyhow::Result<i64> {
+    file_id
+        .checked_mul(ROWS_PER_FILE)
+        .ok_or_else(|| anyhow::anyhow!("file id {file_id} leaves no room for row ids"))
+}
+
 pub(super) struct StatementsWriter {
     file_id: i64,
     grace_days: u32,
+    pool: PgPool,
     /// This file's statements have ids from here to `next_statement_id - 1` (the overlap
     /// check reads them by id range, not by scanning for the file).
     first_statement_id: i64,
@@ -347,7 +353,12 @@ pub(super) struct StatementsWriter {
 }
 
 impl StatementsWriter {
-    fn put(&mut self, statement: Statement) {
+    fn put(&mut self, statement: Statement) -> anyhow::Result<()> {
+        if self.statement_position >= ROWS_PER_FILE
+            || self.entry_position + statement.entries.len() as i64 > ROWS_PER_FILE
+        {
+            anyhow::bail!("a statements file holds more than {ROWS_PER_FILE} statements or entries");
+        }
         let Statement { account, from, to, opening, closing, entries } = statement;
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
@@ -374,12 +385,15 @@ impl StatementsWriter {
             closing_cents: to_cents(closing),
         });
         self.statement_position += 1;
+        Ok(())
     }
 
-    /// Creates, inside the file's transaction, the month partitions of `entries` that the
-    /// pending entries need and that do not exist yet. Creating one locks `entries` until the
-    /// file commits; it happens once per new month, and only one job writes at a time.
-    async fn ensure_partitions(&mut self, conn: &mut PgConnection) -> anyhow::Result<()> {
+    /// Creates the month partitions of `entries` that the pending entries need and that do
+    /// not exist yet, each in a short transaction of its own on another pooled connection
+    /// (migration 0009): inside the file's, it would hold a lock on `entries` until the file
+    /// commits, which the other file being written at once may be waiting for. A partition
+    /// left empty by a file that is then quarantined is harmless: it is the month's.
+    async fn ensure_partitions(&mut self) -> anyhow::Result<()> {
         let mut wanted: Vec<NaiveDate> = self
             .entries
             .iter()
@@ -392,11 +406,11 @@ impl StatementsWriter {
         for month in wanted {
             let name = format!("entries_{}", month.format("%Y_%m"));
             let exists: Option<String> =
-                sqlx::query_scalar("SELECT to_regclass($1)::text").bind(&name).fetch_one(&mut *conn).await?;
+                sqlx::query_scalar("SELECT to_regclass($1)::text").bind(&name).fetch_one(&self.pool).await?;
             if exists.is_none() {
                 sqlx::query("SELECT ensure_month_partition('entries', $1)")
                     .bind(month)
-                    .execute(&mut *conn)
+                    .execute(&self.pool)
                     .await?;
             }
             self.months.insert(month);
@@ -421,7 +435,7 @@ impl StatementsWriter {
             self.statements.clear();
         }
         if !self.entries.is_empty() {
-            self.ensure_partitions(conn).await?;
+            self.ensure_partitions().await?;
             copy_in(
                 conn,
                 "entries (id, statement_id, file_id, position, account, booking_date, value_date, amount_cents, \

@@ -214,6 +214,8 @@ impl Store for SqliteStore {
         meta: &FileMeta,
         mut stream: FileStream,
         grace_days: u32,
+        // One writer: the job gives SQLite one file at a time, so the order is kept already.
+        _turn: crate::store::turn::FileTurn,
     ) -> anyhow::Result<StreamedFile> {
         let mut conn = self.writer_conn()?;
         let meta = meta.clone();
