@@ -76,7 +76,25 @@ impl<S: Store> Job<'_, S> {
         for path in paths {
             let span = tracing::info_span!("ingest_file", file = %display_name(path));
             let started = std::time::Instant::now();
-            let received = logged(&span, span.in_scope(|| receive(path, &self.settings.archive)))?;
+            // Hashing and archiving the next file (a blocking thread) does not stall the files
+            // being stored: they go on meanwhile, and those done are settled after, in order.
+            let receiving = tokio::task::spawn_blocking({
+                let (path, archive, span) = (path.clone(), self.settings.archive.clone(), span.clone());
+                move || span.in_scope(|| receive(&path, &archive))
+            });
+            let mut receiving = std::pin::pin!(receiving);
+            let mut stored = VecDeque::new();
+            let received = loop {
+                tokio::select! {
+                    received = &mut receiving => break received.context("The receiving thread failed"),
+                    Some(done) = storing.next(), if !storing.is_empty() => stored.push_back(done),
+                }
+            };
+            for (pending, result) in stored {
+                storing_hashes.pop_front();
+                each(&self.settle(pending, result).await?);
+            }
+            let received = logged(&span, received.and_then(|r| r))?;
             // The same bytes twice in one delivery: the second is a duplicate of the first once
             // the first is stored, so the files being stored are finished first.
             if storing_hashes.contains(&received.sha256) {
