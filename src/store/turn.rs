@@ -8,13 +8,16 @@
 //! - it runs the checks against what is stored (overlapping statements, lotes, referencias)
 //!   and commits only once the file before it has committed or rolled back, so that the checks
 //!   see every earlier file and never a later one;
-//! - a roster or a payments file, whose checks read as they write (the roster's version, a
-//!   lote's stored content), waits for the file before it to end before writing anything.
+//! - a roster or a payments file, whose writing reads what is stored of its kind (the
+//!   roster's version, a lote's stored content), waits for the file before it to end before
+//!   writing anything when that file is of the same kind (files of different kinds write
+//!   different tables).
 //!
 //! What runs at once is the bulk of the work: parsing and copying the rows of two files.
 //!
 //! Each file gets a [`FileTurn`] from the [`TurnChain`] in delivery order. The file before it
-//! signals through it: "registered" from the store, once its id is taken; "done" from the job,
+//! signals through it: "registered" (with its kind) from the store, once its id is taken; "done"
+//! from the job,
 //! once the store has returned (committed or rolled back). A file whose predecessor failed
 //! (its turn dropped without "done") fails too, rather than commit before it.
 
@@ -23,7 +26,7 @@ use tokio::sync::oneshot;
 /// Hands out each file's turn, in delivery order.
 #[derive(Default)]
 pub struct TurnChain {
-    registered: Option<oneshot::Receiver<()>>,
+    registered: Option<oneshot::Receiver<&'static str>>,
     done: Option<oneshot::Receiver<()>>,
 }
 
@@ -45,9 +48,9 @@ impl TurnChain {
 /// One file's place in the order (see the module doc). A store that writes one file at a time
 /// may ignore it: the job then starts a file only after the one before it has ended.
 pub struct FileTurn {
-    previous_registered: Option<oneshot::Receiver<()>>,
+    previous_registered: Option<oneshot::Receiver<&'static str>>,
     previous_done: Option<oneshot::Receiver<()>>,
-    registered: Option<oneshot::Sender<()>>,
+    registered: Option<oneshot::Sender<&'static str>>,
 }
 
 impl FileTurn {
@@ -56,18 +59,21 @@ impl FileTurn {
         Self { previous_registered: None, previous_done: None, registered: None }
     }
 
-    /// Waits until the file before has taken its id (or has ended).
-    pub async fn previous_registered(&mut self) {
-        if let Some(previous) = self.previous_registered.take() {
-            // An error means the previous file ended without taking an id: nothing to wait for.
-            let _ = previous.await;
-        }
+    /// Waits until the file before has taken its id (or has ended); its kind, when it took
+    /// one (asked again: `None`).
+    pub async fn previous_registered(&mut self) -> Option<&'static str> {
+        // Taken only once received, so that a wait given up (a timeout) can be made again.
+        let previous = self.previous_registered.as_mut()?;
+        // An error means the previous file ended without taking an id: nothing to wait for.
+        let kind = previous.await.ok();
+        self.previous_registered = None;
+        kind
     }
 
-    /// Tells the file after this one that this one's id is taken.
-    pub fn registered(&mut self) {
+    /// Tells the file after this one that this one's id is taken, and its kind.
+    pub fn registered(&mut self, kind: &'static str) {
         if let Some(next) = self.registered.take() {
-            let _ = next.send(());
+            let _ = next.send(kind);
         }
     }
 
@@ -75,8 +81,10 @@ impl FileTurn {
     /// instead: nothing may be committed out of delivery order.
     pub async fn previous_done(&mut self) -> anyhow::Result<()> {
         self.previous_registered().await;
-        if let Some(previous) = self.previous_done.take() {
-            previous.await.map_err(|_| anyhow::anyhow!("the file delivered before this one failed"))?;
+        if let Some(previous) = self.previous_done.as_mut() {
+            let ended = previous.await;
+            self.previous_done = None;
+            ended.map_err(|_| anyhow::anyhow!("the file delivered before this one failed"))?;
         }
         Ok(())
     }
@@ -107,8 +115,8 @@ mod tests {
         assert!(tokio::time::timeout(std::time::Duration::from_millis(20), second.previous_registered())
             .await
             .is_err());
-        first.registered();
-        second.previous_registered().await;
+        first.registered("statements");
+        assert_eq!(second.previous_registered().await, Some("statements"));
         let waiting = tokio::spawn(async move { second.previous_done().await });
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(!waiting.is_finished(), "the second file waited for the first to end");

@@ -212,12 +212,14 @@ fn a_run_killed_during_a_large_load_leaves_no_trace_and_the_next_ingests_it_whol
 }
 
 /// PostgreSQL stores two files at once (`store::turn`); what it stores must be what storing
-/// them one after the other, as SQLite does, stores. In delivery order: a large file, then a
-/// small one overlapping its last account (it is done copying long before the large one, and
-/// must wait for it to commit to see the overlap: otherwise the small one would be stored and
-/// the large one quarantined), a copy of the large one (a duplicate of a stored file), a file
-/// reaching into a month without a partition yet, and a copy of it received while it is still
-/// being stored (a duplicate once it is).
+/// them one after the other, as SQLite does, stores. In delivery order: the story's roster and
+/// a second version of it (the second waits for the first, or both would take version 1), the
+/// story's batch and a batch changing the same lote (a conflict, known only once the first is
+/// committed), the story's statements, then a large statements file and a small one
+/// overlapping its last account (done copying long before the large one, it must wait for it
+/// to commit to see the overlap: otherwise it would be stored and the large one quarantined),
+/// a copy of the large one (a duplicate of a stored file), a file reaching into a month without
+/// a partition yet, and a copy of it received while it is still being stored.
 #[test]
 fn files_stored_at_once_are_checked_and_committed_in_delivery_order() {
     let Some(postgres) = Backend::postgres() else { return };
@@ -236,6 +238,16 @@ fn files_stored_at_once_are_checked_and_committed_in_delivery_order() {
         let ws = Workspace::on(backend);
         ws.drop_into_inbox("tests/data/story/inputs");
         let inbox = |name: &str, text: &str| std::fs::write(ws.path("inbox").join(name), text).unwrap();
+        let story = |name: &str| std::fs::read(repo("tests/data/story/inputs").join(name)).unwrap();
+        let changed = |bytes: Vec<u8>, from: &str, to: &str| {
+            let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
+            [&bytes[..at], to.as_bytes(), &bytes[at + from.len()..]].concat()
+        };
+        let roster = changed(story("2012-07_01_padron.csv"), ";12.5\r\n", ";13.5\r\n");
+        std::fs::write(ws.path("inbox/2012-07_01b_padron_version_2.csv"), roster).unwrap();
+        let batch = changed(story("2012-07_02_lote.csv"), ",100.00,R-A\n", ",101.00,R-A\n");
+        let batch = changed(batch, "TOTAL,7,710.00", "TOTAL,7,711.00");
+        std::fs::write(ws.path("inbox/2012-07_02b_lote_cambiado.csv"), batch).unwrap();
         inbox("2012-07_05_grande.csv", &big);
         inbox("2012-07_06_solapado.csv", &overlapping);
         inbox("2012-07_07_grande_otra_vez.csv", &big);
@@ -249,11 +261,12 @@ fn files_stored_at_once_are_checked_and_committed_in_delivery_order() {
     for (out, ingested, ws) in [&sqlite, &pg] {
         let log = stderr(out);
         assert_eq!(out.status.code(), Some(3), "{log}");
-        assert!(log.contains("files_ingested=6 files_duplicate=2 files_quarantined=1"), "{log}");
+        assert!(log.contains("files_ingested=7 files_duplicate=2 files_quarantined=2"), "{log}");
         assert_eq!(
             ingested,
             &[
                 "2012-07_01_padron.csv",
+                "2012-07_01b_padron_version_2.csv",
                 "2012-07_02_lote.csv",
                 "2012-07_03_movimientos_01.csv",
                 "2012-07_04_movimientos_02.csv",
@@ -262,11 +275,17 @@ fn files_stored_at_once_are_checked_and_committed_in_delivery_order() {
             ],
             "stored in delivery order"
         );
+        assert_eq!(ws.texts("SELECT CAST(version AS TEXT) FROM rosters ORDER BY id"), ["1", "2"]);
         let reports = quarantine(ws);
-        assert_eq!(reports.len(), 2, "{reports:?}");
-        assert!(reports[0].0.ends_with("_2012-07_06_solapado.csv"), "{reports:?}");
+        let report = |file: &str| {
+            let name = format!("_{file}.report.txt");
+            let found = reports.iter().find(|(n, _)| n.ends_with(&name));
+            found.map(|(_, text)| text.clone()).unwrap_or_else(|| panic!("no report for {file}: {reports:?}"))
+        };
+        assert_eq!(reports.len(), 4, "{reports:?}");
+        assert!(report("2012-07_02b_lote_cambiado.csv").contains("L2012-07"), "{reports:?}");
         assert!(
-            reports[1].1.contains(&format!(
+            report("2012-07_06_solapado.csv").contains(&format!(
                 "statement of account {last} from 2012-07-15 to 2012-07-15 overlaps the stored statement \
                  from 2012-07-10 to 2012-07-20 (file 2012-07_05_grande.csv)"
             )),

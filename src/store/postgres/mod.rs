@@ -191,12 +191,11 @@ impl Store for PgStore {
         let Some(Message::Start(format)) = stream.next().await else {
             anyhow::bail!("the parser ended before it recognised the file");
         };
-        // Statements are written beside the file before (`store::turn`); a roster or a
-        // payments file reads what is stored as it writes (the roster's version, each lote's
-        // stored content), so it waits for the file before to end.
-        if format.kind() == "statements" {
-            turn.previous_registered().await;
-        } else {
+        // Written beside the file before (`store::turn`), except that a roster or a payments
+        // file reads what is stored of its kind as it writes (the roster's version, each lote's
+        // stored content): after a file of the same kind, it waits for that one to end.
+        let previous_kind = turn.previous_registered().await;
+        if previous_kind == Some(format.kind()) && format.kind() != "statements" {
             turn.previous_done().await?;
         }
         let started = Instant::now();
@@ -215,7 +214,7 @@ impl Store for PgStore {
         .bind(meta.run_id)
         .fetch_one(&mut *tx)
         .await?;
-        turn.registered();
+        turn.registered(format.kind());
         let mut writer = write::FileWriter::new(&format, file_id, grace_days, &self.pool)?;
         // The store's busy time: its own work, not its waits for the parser (a chunk's COPY
         // and the receipt of the next chunk overlap, so the stream's own measure would not do).
@@ -288,7 +287,9 @@ impl Store for PgStore {
 
     /// Two: the server's backend of one connection is what bounds ingestion (about one core,
     /// with the client at a third of another), so a second file's rows go in beside the
-    /// first's, in their own transaction, in the same order (`store::turn`).
+    /// first's, in their own transaction, in the same order (`store::turn`). Not more: a
+    /// roster or payments file waits only for the file just before it, which is enough only
+    /// while the one before that has always ended.
     fn files_at_once(&self) -> usize {
         2
     }
