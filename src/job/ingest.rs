@@ -90,18 +90,13 @@ impl<S: Store> Job<'_, S> {
                     Some(done) = storing.next(), if !storing.is_empty() => stored.push_back(done),
                 }
             };
-            for (pending, result) in stored {
-                storing_hashes.pop_front();
-                each(&self.settle(pending, result).await?);
-            }
+            self.settle_all(stored, &mut storing_hashes, &mut each).await?;
             let received = logged(&span, received.and_then(|r| r))?;
             // The same bytes twice in one delivery: the second is a duplicate of the first once
             // the first is stored, so the files being stored are finished first.
-            if storing_hashes.contains(&received.sha256) {
-                while let Some((pending, result)) = storing.next().await {
-                    storing_hashes.pop_front();
-                    each(&self.settle(pending, result).await?);
-                }
+            while storing_hashes.contains(&received.sha256) {
+                let ended = storing.next().await;
+                self.settle_all(ended, &mut storing_hashes, &mut each).await?;
             }
             let admitted = self.admit(path, source, received, started).instrument(span.clone()).await;
             let pending = match logged(&span, admitted)? {
@@ -112,9 +107,8 @@ impl<S: Store> Job<'_, S> {
                 }
             };
             while storing.len() >= at_once {
-                let Some((pending, result)) = storing.next().await else { break };
-                storing_hashes.pop_front();
-                each(&self.settle(pending, result).await?);
+                let ended = storing.next().await;
+                self.settle_all(ended, &mut storing_hashes, &mut each).await?;
             }
             storing_hashes.push_back(pending.meta.sha256.clone());
             let (turn, turn_done) = turns.next_turn();
@@ -134,7 +128,23 @@ impl<S: Store> Job<'_, S> {
                 .instrument(span),
             );
         }
-        while let Some((pending, result)) = storing.next().await {
+        while !storing.is_empty() {
+            let ended = storing.next().await;
+            self.settle_all(ended, &mut storing_hashes, &mut each).await?;
+        }
+        Ok(())
+    }
+
+    /// Settles files whose storing ended, in delivery order, and forgets their hashes (the
+    /// hashes of the files being stored, oldest first).
+    async fn settle_all(
+        &mut self,
+        ended: impl IntoIterator<Item = (Pending, StoreResult)>,
+        storing_hashes: &mut VecDeque<String>,
+        each: &mut impl FnMut(&FileOutcome),
+    ) -> anyhow::Result<()> {
+        for (pending, result) in ended {
+            storing_hashes.pop_front();
             each(&self.settle(pending, result).await?);
         }
         Ok(())

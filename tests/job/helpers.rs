@@ -239,25 +239,21 @@ impl Workspace {
 
     /// The number a `SELECT COUNT(*) …` returns, on whichever backend.
     pub fn count(&self, sql: &str) -> i64 {
-        block_on(async {
-            if let Some(pg) = &self.pg {
-                let pool = pg.pool().await;
-                let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
-                pool.close().await;
-                return n;
-            }
-            let db = self.path("db/alcancia.db");
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
-            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
-            pool.close().await;
-            n
-        })
+        self.column::<i64>(sql).into_iter().next().expect("count")
     }
-}
 
-impl Workspace {
     /// The texts a one-column `SELECT` returns, in its order, on whichever backend.
     pub fn texts(&self, sql: &str) -> Vec<String> {
+        self.column(sql)
+    }
+
+    /// The values of a one-column `SELECT`, in its order, on whichever backend.
+    fn column<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: Send + Unpin,
+    {
         block_on(async {
             if let Some(pg) = &self.pg {
                 let pool = pg.pool().await;

@@ -404,15 +404,11 @@ impl StatementsWriter {
             .collect();
         wanted.sort();
         for month in wanted {
-            let name = format!("entries_{}", month.format("%Y_%m"));
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT to_regclass($1)::text").bind(&name).fetch_one(&self.pool).await?;
-            if exists.is_none() {
-                sqlx::query("SELECT ensure_month_partition('entries', $1)")
-                    .bind(month)
-                    .execute(&self.pool)
-                    .await?;
-            }
+            // The function looks for the partition itself, under its lock.
+            sqlx::query("SELECT ensure_month_partition('entries', $1)")
+                .bind(month)
+                .execute(&self.pool)
+                .await?;
             self.months.insert(month);
         }
         Ok(())
