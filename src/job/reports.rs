@@ -4,13 +4,16 @@
 use super::Job;
 use crate::domain::Period;
 use crate::reconcile::{Category, ExceptionRow};
+use crate::report::account_month_rows::InOrder;
 use crate::store::{PeriodReport, Store};
 
 impl<S: Store> Job<'_, S> {
     /// Writes `reporte.html` and `reporte.xlsx` of `period` from the store.
     #[tracing::instrument(skip_all, fields(period = %period), err)]
     pub async fn write_reports(&mut self, period: Period) -> anyhow::Result<()> {
-        let Some(report) = self.store.period_report(period).await? else {
+        // Read back no more of the account-months at once than the recompute held.
+        let account_months = InOrder::new(period, &self.settings.output, self.settings.women_per_range);
+        let Some(report) = self.store.period_report(period, account_months).await? else {
             anyhow::bail!("{period} has no stored results: run `alcancia reconcile --period {period}` first");
         };
         self.write_report(&report)

@@ -60,6 +60,70 @@ impl AccountMonthRows {
     }
 }
 
+/// Account-months read back in output order (a period's stored results, for `alcancia report`):
+/// kept in memory up to `in_memory` rows, and past that written as sorted runs in a scratch
+/// folder, `in_memory` rows each, so that reading a national month back holds no more of it at
+/// once than its recompute did (`reconcile.women_per_range`).
+pub struct InOrder {
+    period: Period,
+    parent: std::path::PathBuf,
+    in_memory: usize,
+    rows: Vec<AccountMonth>,
+    runs: Option<SortedRuns>,
+    /// The last row written to the runs, to check the order across them.
+    last_of_runs: Option<AccountMonth>,
+}
+
+impl InOrder {
+    pub fn new(period: Period, parent: &std::path::Path, in_memory: usize) -> Self {
+        Self {
+            period,
+            parent: parent.to_owned(),
+            in_memory: in_memory.max(1),
+            rows: Vec::new(),
+            runs: None,
+            last_of_runs: None,
+        }
+    }
+
+    /// The next row; rows must come in output order.
+    pub fn push(&mut self, row: AccountMonth) -> anyhow::Result<()> {
+        // Runs are merged by their heads: rows out of order would come out misplaced, not fail.
+        let last = self.rows.last().or(self.last_of_runs.as_ref());
+        anyhow::ensure!(
+            last.is_none_or(|last| key(last) <= key(&row)),
+            "{}'s account-months were read out of (DNI, account) order",
+            self.period
+        );
+        // Full, the rows held go to a run only when one more comes: a period of exactly
+        // `in_memory` rows stays in memory, as its recompute did.
+        if self.rows.len() == self.in_memory {
+            let runs = match &mut self.runs {
+                Some(runs) => runs,
+                None => self.runs.insert(SortedRuns::new(self.period, &self.parent)?),
+            };
+            runs.add(&self.rows)?;
+            self.last_of_runs = self.rows.pop();
+            self.rows.clear();
+        }
+        self.rows.push(row);
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<AccountMonthRows> {
+        Ok(match self.runs.take() {
+            None => AccountMonthRows::from(std::mem::take(&mut self.rows)),
+            Some(mut runs) => {
+                if !self.rows.is_empty() {
+                    runs.add(&self.rows)?;
+                }
+                tracing::debug!(period = %self.period, rows = runs.rows, runs = runs.runs, "Account-months read back in sorted runs.");
+                AccountMonthRows::Runs(Arc::new(runs))
+            }
+        })
+    }
+}
+
 /// Sorted runs of account-months of one period, one file each, in a temporary folder removed
 /// when the last reader is done.
 #[derive(Debug)]
@@ -357,5 +421,38 @@ mod tests {
         let mut bad = row(period, 1, 1, 100, true);
         bad.cuenta = "12\t34".into();
         assert!(runs.add(&[bad]).is_err());
+    }
+
+    /// Rows read back in order stay in memory up to the limit; past it they go to runs of that
+    /// many rows, and come back whole and in order. Rows out of order are refused.
+    #[test]
+    fn rows_read_in_order_go_to_runs_past_the_limit() {
+        let period = Period::parse("2012-07").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let rows: Vec<AccountMonth> =
+            (1..=7).map(|n| row(period, n, n, 100 * i64::from(n), n % 2 == 0)).collect();
+        let read_back = |limit: usize| {
+            let mut in_order = InOrder::new(period, out.path(), limit);
+            for r in &rows {
+                in_order.push(r.clone()).unwrap();
+            }
+            in_order.finish().unwrap()
+        };
+        let small = read_back(7);
+        assert!(matches!(small, AccountMonthRows::InMemory(_)));
+        for limit in [1, 3] {
+            let large = read_back(limit);
+            let AccountMonthRows::Runs(runs) = &large else { panic!("{limit} a run: not in runs") };
+            assert_eq!(runs.runs, 7usize.div_ceil(limit));
+            let back: Vec<AccountMonth> = large.iter().unwrap().map(|r| r.unwrap().into_owned()).collect();
+            assert_eq!(back, rows);
+        }
+        for limit in [2, 10] {
+            let mut in_order = InOrder::new(period, out.path(), limit);
+            in_order.push(rows[1].clone()).unwrap();
+            in_order.push(rows[2].clone()).unwrap();
+            let error = in_order.push(rows[0].clone()).unwrap_err();
+            assert!(format!("{error:#}").contains("out of (DNI, account) order"), "{error:#}");
+        }
     }
 }

@@ -132,10 +132,24 @@ pub struct Prepared {
 impl Prepared {
     /// Writes `bytes` to a temporary file beside `path`.
     pub fn add(&mut self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.add_written(path, |out| out.write_all(bytes))
+    }
+
+    /// Writes a temporary file beside `path` through `write`, buffered: a file written as it is
+    /// made (the spreadsheet, whose account-month sheets are most of its bytes) never has to be
+    /// held whole in memory. If `write` fails, the temporary file is removed.
+    pub fn add_written<E: From<std::io::Error>>(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(bytes)?;
+        let tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
+        write(&mut out)?;
+        out.flush()?;
+        drop(out);
         tmp.as_file().sync_all()?;
         self.files.push((tmp, path.to_owned()));
         Ok(())

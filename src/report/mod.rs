@@ -73,8 +73,11 @@ pub fn prepare_xlsx(
 ) -> anyhow::Result<()> {
     let view = view::ReportView::new(report);
     let raffle = raffle_status::read(output, report.period.raffle_period());
-    let xlsx = xlsx::render(&view, language, &raffle).context("Failed to build the spreadsheet")?;
     let xlsx_path = output.join(report.period.to_string()).join("reporte.xlsx");
-    prepared.add(&xlsx_path, &xlsx).with_context(|| format!("Failed to write {}", xlsx_path.display()))?;
+    prepared
+        .add_written(&xlsx_path, |out| {
+            xlsx::render(&view, language, &raffle, out).map_err(anyhow::Error::from)
+        })
+        .with_context(|| format!("Failed to write the spreadsheet {}", xlsx_path.display()))?;
     Ok(())
 }

@@ -37,15 +37,24 @@ impl Formats {
     }
 }
 
-/// Renders the workbook.
+/// Deflate level of the xlsx container. The account-month sheet is most of the file (~580 bytes
+/// of XML a row), and deflating it at the default level 6 was the longest part of the spreadsheet
+/// at national scale. At 700,000 women level 3 took ~3.5 s of CPU less than level 6 for a file
+/// 15 % larger (61.0 MB against 53.1 MB); level 1 saved no more and made it 68 % larger
+/// (BENCHMARKS.md).
+const ZIP_LEVEL: u8 = 3;
+
+/// Renders the workbook into `out` as it is zipped.
 pub fn render(
     view: &ReportView<'_>,
     language: Language,
     raffle: &RaffleStatus,
-) -> Result<Vec<u8>, XlsxError> {
+    out: impl std::io::Write + Send,
+) -> Result<(), XlsxError> {
     let l = language.labels();
     let f = Formats::new();
     let mut workbook = Workbook::new();
+    workbook.set_zip_compression_level(ZIP_LEVEL);
     let created = ExcelDateTime::from_ymd(year(view.period()), month(view.period()), 1)?;
     workbook.set_properties(&DocProperties::new().set_title(l.title).set_creation_datetime(&created));
     summary(workbook.add_worksheet(), view, language, &f)?;
@@ -53,7 +62,7 @@ pub fn render(
     // many sheets as Excel's row limit needs: none of their rows is left out.
     for (part, rows) in parts(&view.report.exceptions) {
         exceptions(
-            workbook.add_worksheet_with_constant_memory(),
+            workbook.add_worksheet_with_constant_memory()?,
             &sheet_name(l.sheet_exceptions, part),
             view,
             rows,
@@ -81,7 +90,7 @@ pub fn render(
         }
         filter(sheet, winners.len(), 4)?;
     }
-    workbook.save_to_buffer()
+    workbook.save_to_writer(out)
 }
 
 /// Data rows of one sheet: Excel's 1,048,576 rows less the header.
@@ -235,7 +244,7 @@ fn account_month_sheets(
 ) -> Result<(), XlsxError> {
     let mut rows = rows.iter().map_err(unreadable)?.peekable();
     for part in 1.. {
-        let sheet = workbook.add_worksheet_with_constant_memory();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         let name = sheet_name(l.sheet_account_months, part);
         account_months(sheet, &name, rows.by_ref().take(ROWS_PER_SHEET), l, f)?;
         if rows.peek().is_none() {
@@ -359,7 +368,7 @@ mod tests {
     #[test]
     fn a_full_sheet_ends_on_excels_last_row() {
         let mut workbook = Workbook::new();
-        let sheet = workbook.add_worksheet_with_constant_memory();
+        let sheet = workbook.add_worksheet_with_constant_memory().expect("a temporary file for the sheet");
         sheet.write_number(row_of(ROWS_PER_SHEET - 1), 0, 1.0).expect("the last data row fits");
         assert!(matches!(
             sheet.write_number(row_of(ROWS_PER_SHEET), 0, 1.0),

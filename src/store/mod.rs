@@ -23,6 +23,7 @@ use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::reconcile::{ExceptionRow, Ledger};
 use crate::records::{EntryRec, InstructionRec, RosterMember, StatementHead};
+use crate::report::account_month_rows::InOrder;
 use crate::savings::timeline::Checkpoint;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -313,8 +314,13 @@ pub trait Store {
         sha256: &str,
         run_id: Option<i64>,
     ) -> anyhow::Result<()>;
-    /// The stored results of `period` for the reports; `None` when nothing was computed for it.
-    async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>>;
+    /// The stored results of `period` for the reports, its account-months read into
+    /// `account_months`; `None` when nothing was computed for it.
+    async fn period_report(
+        &self,
+        period: Period,
+        account_months: InOrder,
+    ) -> anyhow::Result<Option<PeriodReport>>;
     /// The small parts of [`PeriodReport`]: the indicators through `period` and its districts.
     async fn report_context(
         &self,

@@ -109,6 +109,20 @@ on_both_backends! {
             assert_eq!(stored_results(&ws), whole_results, "{per_range} women per range");
         }
 
+        // `alcancia report` reads a period's account-months back in runs of seven women, as it
+        // reads a national month past `reconcile.women_per_range`: the same reports.
+        for month in MONTHS {
+            for name in ["reporte.html", "reporte.xlsx"] {
+                std::fs::remove_file(ws.path(&format!("out/{month}/{name}"))).unwrap();
+            }
+            let env = [("ALCANCIA__RECONCILE__WOMEN_PER_RANGE", "7"), ("RUST_LOG", "alcancia=debug")];
+            let out = ws.alcancia_with_env(&["report", "--period", month], &env);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert!(stderr(&out).contains("Account-months read back in sorted runs."), "{}", stderr(&out));
+        }
+        assert_same_outputs("reports from account-months read back in runs", &whole, &outputs(&ws));
+        assert_no_scratch_left(&ws);
+
         // Without June's checkpoint, each range of July starts from the stored history.
         sql(&ws, &["DELETE FROM checkpoint_accounts", "DELETE FROM checkpoint_early", "DELETE FROM checkpoints"]);
         for month in ["2012-07", "2012-08"] {

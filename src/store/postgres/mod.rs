@@ -24,6 +24,7 @@ use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::RosterMember;
+use crate::report::account_month_rows::InOrder;
 use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
@@ -458,8 +459,12 @@ impl Store for PgStore {
         self.remote_record(remote, sha256, run_id).await
     }
 
-    async fn period_report(&self, period: Period) -> anyhow::Result<Option<PeriodReport>> {
-        report::period_report(&self.pool, period).await
+    async fn period_report(
+        &self,
+        period: Period,
+        account_months: InOrder,
+    ) -> anyhow::Result<Option<PeriodReport>> {
+        report::period_report(&self.pool, period, account_months).await
     }
 
     async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {

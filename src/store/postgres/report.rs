@@ -3,14 +3,20 @@
 
 use crate::domain::Period;
 use crate::reconcile::ExceptionRow;
+use crate::report::account_month_rows::{AccountMonthRows, InOrder};
 use crate::savings::AccountMonth;
 use crate::store::{rows, DistrictInfo, PeriodReport, StoredIndicator};
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 /// The stored results of `period`, or `None` when it was never computed.
-pub(super) async fn period_report(pool: &PgPool, period: Period) -> anyhow::Result<Option<PeriodReport>> {
+pub(super) async fn period_report(
+    pool: &PgPool,
+    period: Period,
+    account_months_in: InOrder,
+) -> anyhow::Result<Option<PeriodReport>> {
     let computed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicators WHERE period = $1")
         .bind(period.first_day())
         .fetch_one(pool)
@@ -21,7 +27,7 @@ pub(super) async fn period_report(pool: &PgPool, period: Period) -> anyhow::Resu
     Ok(Some(PeriodReport {
         period,
         exceptions: std::sync::Arc::new(exceptions(pool, period).await?),
-        account_months: account_months(pool, period).await?.into(),
+        account_months: account_months(pool, period, account_months_in).await?,
         indicators: indicators_through(pool, period).await?,
         districts: districts(pool, period).await?,
     }))
@@ -63,17 +69,24 @@ async fn exceptions(pool: &PgPool, period: Period) -> anyhow::Result<Vec<Excepti
         .collect()
 }
 
-async fn account_months(pool: &PgPool, period: Period) -> anyhow::Result<Vec<AccountMonth>> {
-    let rows = sqlx::query(
+/// Streamed, not fetched whole: a national month's rows would not fit in memory at once.
+async fn account_months(
+    pool: &PgPool,
+    period: Period,
+    mut rows_in: InOrder,
+) -> anyhow::Result<AccountMonthRows> {
+    let mut rows = sqlx::query(
         "SELECT dni::text AS dni, cuenta::text AS cuenta, ubigeo::text AS ubigeo, grupo, month_end_cents, min_cents, \
          avg_daily_balance::text AS avg_daily_balance, cct_credits_cents, other_credits_cents, debits_cents, \
          customer_movements, voluntary_deposits, saver \
          FROM account_months WHERE period = $1 ORDER BY dni COLLATE \"C\"",
     )
     .bind(period.first_day())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(|r| account_month(period, r)).collect()
+    .fetch(pool);
+    while let Some(r) = rows.try_next().await? {
+        rows_in.push(account_month(period, &r)?)?;
+    }
+    rows_in.finish()
 }
 
 fn account_month(period: Period, r: &PgRow) -> anyhow::Result<AccountMonth> {

@@ -15,6 +15,7 @@ use crate::domain::RafflePeriod;
 use crate::raffle::draw::DrawRecord;
 use crate::raffle::eligibility::{EligibleWoman, Exclusion};
 use crate::records::RosterMember;
+use crate::report::account_month_rows::InOrder;
 use crate::savings::timeline::Checkpoint;
 use crate::store::period_save::PeriodSave;
 use crate::store::range::AccountRange;
@@ -380,8 +381,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn period_report(&self, p: Period) -> anyhow::Result<Option<PeriodReport>> {
-        report::period_report(&self.pool, p).await
+    async fn period_report(
+        &self,
+        p: Period,
+        account_months: InOrder,
+    ) -> anyhow::Result<Option<PeriodReport>> {
+        report::period_report(&self.pool, p, account_months).await
     }
 
     async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {

@@ -4,13 +4,19 @@
 
 use crate::domain::Period;
 use crate::reconcile::ExceptionRow;
+use crate::report::account_month_rows::{AccountMonthRows, InOrder};
 use crate::savings::AccountMonth;
 use crate::store::{rows, DistrictInfo, PeriodReport, StoredIndicator};
+use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 /// The stored results of `period`, or `None` when it was never computed.
-pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::Result<Option<PeriodReport>> {
+pub(super) async fn period_report(
+    pool: &SqlitePool,
+    period: Period,
+    account_months_in: InOrder,
+) -> anyhow::Result<Option<PeriodReport>> {
     let p = period.to_string();
     let computed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicators WHERE period = ?")
         .bind(&p)
@@ -22,7 +28,7 @@ pub(super) async fn period_report(pool: &SqlitePool, period: Period) -> anyhow::
     Ok(Some(PeriodReport {
         period,
         exceptions: std::sync::Arc::new(exceptions(pool, period).await?),
-        account_months: account_months(pool, period).await?.into(),
+        account_months: account_months(pool, period, account_months_in).await?,
         indicators: indicators_through(pool, period).await?,
         districts: districts(pool, period).await?,
     }))
@@ -64,16 +70,23 @@ async fn exceptions(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<Exc
         .collect()
 }
 
-async fn account_months(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<AccountMonth>> {
-    let rows = sqlx::query(
+/// Streamed, not fetched whole: a national month's rows would not fit in memory at once.
+async fn account_months(
+    pool: &SqlitePool,
+    period: Period,
+    mut rows_in: InOrder,
+) -> anyhow::Result<AccountMonthRows> {
+    let mut rows = sqlx::query(
         "SELECT dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, cct_credits_cents, \
          other_credits_cents, debits_cents, customer_movements, voluntary_deposits, saver \
          FROM account_months WHERE period = ? ORDER BY dni",
     )
     .bind(period.to_string())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(|r| account_month(period, r)).collect()
+    .fetch(pool);
+    while let Some(r) = rows.try_next().await? {
+        rows_in.push(account_month(period, &r)?)?;
+    }
+    rows_in.finish()
 }
 
 fn account_month(period: Period, r: &SqliteRow) -> anyhow::Result<AccountMonth> {
