@@ -100,7 +100,8 @@ pub struct Settings {
     pub currency: String,
     pub grace_days: u32,
     /// `reconcile.women_per_range`: a period whose roster is larger is recomputed in account
-    /// ranges of at most this many roster accounts (bounds the recompute's memory).
+    /// ranges of at most this many roster accounts (bounds the recompute's memory), and
+    /// `alcancia report` holds at most this many of a period's account-months at once.
     pub women_per_range: usize,
     pub saver_min_month_end_balance: Decimal,
     pub saver_require_activity: bool,
