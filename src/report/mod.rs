@@ -75,9 +75,7 @@ pub fn prepare_xlsx(
     let raffle = raffle_status::read(output, report.period.raffle_period());
     let xlsx_path = output.join(report.period.to_string()).join("reporte.xlsx");
     prepared
-        .add_written(&xlsx_path, |out| {
-            xlsx::render(&view, language, &raffle, out).map_err(anyhow::Error::from)
-        })
+        .add_written(&xlsx_path, |out| xlsx::render(&view, language, &raffle, out))
         .with_context(|| format!("Failed to write the spreadsheet {}", xlsx_path.display()))?;
     Ok(())
 }
