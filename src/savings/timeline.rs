@@ -102,8 +102,10 @@ impl<'a> PeriodTimeline<'a> {
                 early.push(entry);
             }
         }
-        // Stable: each account's entries stay in the window's order.
-        movements.sort_by(|a: &&EntryRec, b: &&EntryRec| a.account.cmp(&b.account));
+        // Stable: each account's entries stay in the window's order. By a copy of each account
+        // in one vector (inline up to 24 bytes, as a CCI is): comparing through the references
+        // read millions of entries scattered over the window, a cache miss each.
+        movements.sort_by_cached_key(|e| e.account.clone());
         Self {
             period,
             previous,
