@@ -73,9 +73,89 @@ pub fn prepare_xlsx(
 ) -> anyhow::Result<()> {
     let view = view::ReportView::new(report);
     let raffle = raffle_status::read(output, report.period.raffle_period());
-    let xlsx_path = output.join(report.period.to_string()).join("reporte.xlsx");
+    let folder = output.join(report.period.to_string());
+    let xlsx_path = folder.join("reporte.xlsx");
     prepared
-        .add_written(&xlsx_path, |out| xlsx::render(&view, language, &raffle, out))
+        .add_written(&xlsx_path, |out| {
+            without_panic(&folder, || {
+                xlsx::render(&view, language, &raffle, &folder, out).map_err(Into::into)
+            })
+        })
         .with_context(|| format!("Failed to write the spreadsheet {}", xlsx_path.display()))?;
     Ok(())
+}
+
+/// Runs `render`, turning a panic into an error. rust_xlsxwriter panics when it cannot write a
+/// long sheet's temporary file (in `folder`), which in practice means the disk is full: the job
+/// must then stop with an error that says so, like any other failed write, not with a panic.
+fn without_panic(folder: &Path, render: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    // Nothing `render` touches outlives a panic: the workbook is dropped with it and the
+    // half-written spreadsheet is removed by `Prepared::add_written`.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(|payload| {
+        let cause = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(anyhow::anyhow!(
+            "the sheets' temporary files in {} could not be written (is the disk full?): {cause}",
+            folder.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Period;
+
+    fn empty_report() -> PeriodReport {
+        PeriodReport {
+            period: Period::parse("2012-07").expect("a period"),
+            exceptions: std::sync::Arc::default(),
+            account_months: account_month_rows::AccountMonthRows::default(),
+            indicators: Vec::new(),
+            districts: Vec::new(),
+        }
+    }
+
+    /// The long sheets' temporary files go to the folder the job names (the period's output
+    /// folder), not to the system's temporary folder: one that cannot hold them fails the
+    /// spreadsheet with rust_xlsxwriter's error, and a writable one renders it.
+    #[test]
+    fn the_sheets_temporary_files_go_to_the_folder_given() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let report = empty_report();
+        let view = view::ReportView::new(&report);
+        let render = |tempdir: &Path| {
+            xlsx::render(&view, Language::Es, &raffle_status::RaffleStatus::Pending, tempdir, Vec::new())
+        };
+        let missing = dir.path().join("missing");
+        let refused = render(&missing).expect_err("no folder to write the sheets in");
+        assert!(
+            matches!(&refused, rust_xlsxwriter::XlsxError::TempFileError(path, _) if *path == missing),
+            "{refused:?}"
+        );
+        render(dir.path()).expect("the spreadsheet renders with its sheets in the folder");
+    }
+
+    /// rust_xlsxwriter panics when a sheet's temporary file cannot be written (a full disk): the
+    /// job gets an error naming the folder and the cause, and a render that works is untouched.
+    #[test]
+    fn a_panic_while_rendering_is_an_error_naming_the_folder_and_the_cause() {
+        let folder = Path::new("/srv/alcancia/out/2012-07");
+        let failed =
+            without_panic(folder, || panic!("constant memory XML write error: No space left on device"))
+                .expect_err("a panic is an error");
+        let message = failed.to_string();
+        assert!(message.contains("/srv/alcancia/out/2012-07"), "{message}");
+        assert!(message.contains("is the disk full?"), "{message}");
+        assert!(message.contains("No space left on device"), "{message}");
+        let formatted = without_panic(folder, || panic!("{} rows", 3)).expect_err("a formatted panic");
+        assert!(formatted.to_string().ends_with(": 3 rows"), "{formatted}");
+        without_panic(folder, || Ok(())).expect("no panic, no error");
+        let error =
+            without_panic(folder, || Err(anyhow::anyhow!("refused"))).expect_err("an error stays one");
+        assert_eq!(error.to_string(), "refused");
+    }
 }

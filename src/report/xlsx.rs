@@ -44,16 +44,21 @@ impl Formats {
 /// (BENCHMARKS.md).
 const ZIP_LEVEL: u8 = 3;
 
-/// Renders the workbook into `out` as it is zipped.
+/// Renders the workbook into `out` as it is zipped. The long sheets are first written to
+/// temporary files in `tempdir` (removed by the system as soon as they are closed, even when the
+/// run is killed): at national scale they are gigabytes, so they go beside the outputs, on the
+/// disk the operator chose for them, not to the system's temporary folder.
 pub fn render(
     view: &ReportView<'_>,
     language: Language,
     raffle: &RaffleStatus,
+    tempdir: &std::path::Path,
     out: impl std::io::Write + Send,
 ) -> Result<(), XlsxError> {
     let l = language.labels();
     let f = Formats::new();
     let mut workbook = Workbook::new();
+    workbook.set_tempdir(tempdir)?;
     workbook.set_zip_compression_level(ZIP_LEVEL);
     let created = ExcelDateTime::from_ymd(year(view.period()), month(view.period()), 1)?;
     workbook.set_properties(&DocProperties::new().set_title(l.title).set_creation_datetime(&created));
