@@ -66,7 +66,9 @@ impl<S: Store> Job<'_, S> {
     pub async fn recompute_period(&mut self, period: Period) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let window_end = period.window_end(self.settings.grace_days);
-        let whole = self.store.roster_size(period).await? <= self.settings.women_per_range as u64;
+        let roster_size = self.store.roster_size(period).await?;
+        let whole = roster_size <= self.settings.women_per_range as u64;
+        crate::scratch::warn_if_space_short(&self.settings.output, roster_size);
         let PeriodFacts { roster, mut ledger, range: mut next_facts } =
             self.store.period_facts(period, window_end, whole.then(AccountRange::all).as_ref()).await?;
         if roster.is_empty() {
