@@ -84,3 +84,49 @@ on_both_backends! {
         assert!(outputs(&ws, "2012-08") == from_checkpoint);
     }
 }
+
+on_both_backends! {
+    /// A statement file of the middle of a month, delivered late, after the next month's files,
+    /// is read into its own month: each period's outputs are the bytes of the same files
+    /// delivered in order. (SQLite finds a period's statements and entries through their files'
+    /// dates and ids, `file_spans`: here the month's files are two runs of ids with the next
+    /// month's between them, and the latest-dated file is not the one with the greatest ids.)
+    fn a_statement_file_delivered_late_is_read_into_its_month(backend) {
+        let fixtures = tempfile::tempdir().unwrap();
+        let months: Vec<Period> = ["2012-06", "2012-07"].iter().map(|m| Period::parse(m).unwrap()).collect();
+        generate(fixtures.path(), &FixtureOptions { districts: 2, women_per_district: 50, months, seed: 5 }).unwrap();
+        let mut files: Vec<std::path::PathBuf> =
+            std::fs::read_dir(fixtures.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let june_statements = |path: &&std::path::PathBuf| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("2012-06_") && name.contains("movimientos")
+        };
+        let june_days = files.iter().filter(june_statements).count();
+        assert!(june_days >= 5, "{files:?}");
+        // A day in the middle: the month's files before it and after it are on time.
+        let late = files.iter().filter(june_statements).nth(june_days / 2).unwrap();
+        let on_time: Vec<_> = files.iter().filter(|path| *path != late).collect();
+        let deliver = |ws: &Workspace, files: &[&std::path::PathBuf]| {
+            for file in files {
+                std::fs::copy(file, ws.path("inbox").join(file.file_name().unwrap())).unwrap();
+            }
+            let out = ws.alcancia(&["run"]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        };
+
+        let in_order = Workspace::on(&backend);
+        deliver(&in_order, &files.iter().collect::<Vec<_>>());
+        let delayed = Workspace::on(&backend);
+        deliver(&delayed, &on_time);
+        let june_without_one_day = outputs(&delayed, "2012-06");
+        deliver(&delayed, &[late]);
+
+        for period in ["2012-06", "2012-07"] {
+            for (name, (late, ordered)) in OUTPUTS.iter().zip(outputs(&delayed, period).iter().zip(&outputs(&in_order, period))) {
+                assert!(late == ordered, "{period} {name}: the late statements give other bytes");
+            }
+        }
+        assert!(june_without_one_day != outputs(&delayed, "2012-06"), "June's late statements changed nothing");
+    }
+}

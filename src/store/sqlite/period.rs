@@ -252,10 +252,10 @@ pub(super) fn entries_between(
     let mut out = sized_for(
         conn,
         &format!(
-            "SELECT count(*) FROM entries WHERE booking_date BETWEEN ?1 AND ?2 AND {}",
+            "SELECT count(*) FROM entries WHERE id BETWEEN ?3 AND ?4 AND booking_date BETWEEN ?1 AND ?2 AND {}",
             range.sql("account", "")
         ),
-        params![from.to_string(), to.to_string()],
+        with_ids(conn, Rows::Entries, &from.to_string(), &to.to_string())?,
     )?;
     each_entry_between(conn, from, to, range, |e| {
         out.push(e);
@@ -275,10 +275,11 @@ fn each_entry_between(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.id, e.account, e.booking_date, e.amount_cents, e.reversal, e.referencia, e.kind, e.file_id, \
          e.position, e.statement_id, s.from_date \
-         FROM entries e JOIN statements s ON s.id = e.statement_id WHERE e.booking_date BETWEEN ?1 AND ?2 AND {}",
+         FROM entries e CROSS JOIN statements s ON s.id = e.statement_id \
+         WHERE e.id BETWEEN ?3 AND ?4 AND e.booking_date BETWEEN ?1 AND ?2 AND {}",
         range.sql("e.account", "")
     ))?;
-    let mut rows = stmt.query(params![from.to_string(), to.to_string()])?;
+    let mut rows = stmt.query(with_ids(conn, Rows::Entries, &from.to_string(), &to.to_string())?)?;
     while let Some(r) = rows.next()? {
         each(EntryRec {
             id: r.get(0)?,
@@ -297,6 +298,45 @@ fn each_entry_between(
 }
 
 const HEAD_COLUMNS: &str = "id, account, from_date, to_date, opening_cents, closing_cents, file_id, position";
+
+/// Which of a statement file's rows [`ids_of_files`] gives the ids of.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// Its statements, by their first day.
+    Statements,
+    /// Its entries, by their booking date.
+    Entries,
+}
+
+/// The ids of the rows (of `rows`' table) stored by the statement files whose dates can fall in
+/// `from..=to` (ISO dates; `""` for no lower bound): one range, from the first such file's first
+/// row to the last one's last, which the table's own key scans (`file_spans`, migration 0008:
+/// a row per file). The rows' dates are still checked one by one: a file delivered late makes
+/// the range longer, never the answer different. `(1, 0)`, an empty range, when no file can.
+fn ids_of_files(conn: &Connection, rows: Rows, from: &str, to: &str) -> anyhow::Result<(i64, i64)> {
+    let sql = match rows {
+        Rows::Statements => {
+            "SELECT COALESCE(MIN(first_statement), 1), COALESCE(MAX(last_statement), 0) FROM file_spans \
+             WHERE from_max >= ?1 AND from_min <= ?2"
+        }
+        Rows::Entries => {
+            "SELECT COALESCE(MIN(first_entry), 1), COALESCE(MAX(last_entry), 0) FROM file_spans \
+             WHERE booking_max >= ?1 AND booking_min <= ?2"
+        }
+    };
+    Ok(conn.prepare_cached(sql)?.query_row(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
+/// The parameters of a read of `rows` dated `from..=to`: the two dates, then their files' ids.
+fn with_ids(
+    conn: &Connection,
+    rows: Rows,
+    from: &str,
+    to: &str,
+) -> anyhow::Result<[rusqlite::types::Value; 4]> {
+    let (low, high) = ids_of_files(conn, rows, from, to)?;
+    Ok([from.to_owned().into(), to.to_owned().into(), low.into(), high.into()])
+}
 
 fn head(r: &Row<'_>) -> anyhow::Result<StatementHead> {
     Ok(StatementHead {
@@ -320,10 +360,10 @@ pub(super) fn statements_starting(
     let mut out = sized_for(
         conn,
         &format!(
-            "SELECT count(*) FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {}",
+            "SELECT count(*) FROM statements WHERE id BETWEEN ?3 AND ?4 AND from_date BETWEEN ?1 AND ?2 AND {}",
             range.sql("account", "")
         ),
-        params![first, last],
+        with_ids(conn, Rows::Statements, &first, &last)?,
     )?;
     each_statement_starting(conn, p, range, |h| {
         out.push(h);
@@ -340,11 +380,12 @@ fn each_statement_starting(
     mut each: impl FnMut(StatementHead) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date BETWEEN ?1 AND ?2 AND {} \
+        "SELECT {HEAD_COLUMNS} FROM statements WHERE id BETWEEN ?3 AND ?4 AND from_date BETWEEN ?1 AND ?2 AND {} \
          ORDER BY from_date, file_id, position",
         range.sql("account", "")
     ))?;
-    let mut rows = stmt.query(params![p.first_day().to_string(), p.last_day().to_string()])?;
+    let (first, last) = (p.first_day().to_string(), p.last_day().to_string());
+    let mut rows = stmt.query(with_ids(conn, Rows::Statements, &first, &last)?)?;
     while let Some(r) = rows.next()? {
         each(head(r)?)?;
     }
@@ -433,12 +474,15 @@ fn checkpoint_from_history(
         );
     }
     let mut stmt = conn.prepare_cached(&format!(
-        // By booking date (the history before M), never a scan of every entry in statement order.
-        "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents) FROM entries e INDEXED BY entries_by_date \
-         JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < ?1 AND {} GROUP BY e.statement_id",
+        // The files booked before M (their ids), never every entry: led by the entries.
+        "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents) FROM entries e \
+         CROSS JOIN statements s ON s.id = e.statement_id \
+         WHERE e.id BETWEEN ?2 AND ?3 AND e.booking_date < ?1 AND {} GROUP BY e.statement_id",
         range.sql("e.account", "")
     ))?;
-    let mut rows = stmt.query(params![first_text])?;
+    let day_before = first.pred_opt().map(|d| d.to_string()).unwrap_or_default();
+    let (low, high) = ids_of_files(conn, Rows::Entries, "", &day_before)?;
+    let mut rows = stmt.query(params![first_text, low, high])?;
     while let Some(r) = rows.next()? {
         let (statement_id, account, cents): (i64, Text, i64) = (r.get(0)?, text(r, 1)?.into(), r.get(3)?);
         if day(r, 2)? >= first {

@@ -123,6 +123,7 @@ impl<'t> FileWriter<'t> {
             }),
             "statements" => {
                 let first_statement_id = next_id(tx, "statements")?;
+                let first_entry_id = next_id(tx, "entries")?;
                 Self::Statements(StatementsWriter {
                     insert_statement: tx.prepare_cached(
                         "INSERT INTO statements (id, file_id, position, account, from_date, to_date, opening_cents, \
@@ -137,10 +138,13 @@ impl<'t> FileWriter<'t> {
                     grace_days,
                     first_statement_id,
                     next_statement_id: first_statement_id,
-                    next_entry_id: next_id(tx, "entries")?,
+                    first_entry_id,
+                    next_entry_id: first_entry_id,
                     statement_position: 0,
                     entry_position: 0,
                     earliest: None,
+                    from_span: None,
+                    booking_span: None,
                 })
             }
             _ => Self::Nothing,
@@ -325,10 +329,21 @@ struct StatementsWriter<'t> {
     /// check reads them by id range, not by scanning for the file).
     first_statement_id: i64,
     next_statement_id: i64,
+    /// Likewise for its entries.
+    first_entry_id: i64,
     next_entry_id: i64,
     statement_position: i64,
     entry_position: i64,
     earliest: Option<Period>,
+    /// The least and greatest first day of its statements, and booking date of its entries:
+    /// with the id ranges, its row of `file_spans`, by which the period's reads find it.
+    from_span: Option<(NaiveDate, NaiveDate)>,
+    booking_span: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// `span` widened to hold `day`.
+fn widened(span: Option<(NaiveDate, NaiveDate)>, day: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    Some(span.map_or((day, day), |(least, greatest)| (least.min(day), greatest.max(day))))
 }
 
 impl StatementsWriter<'_> {
@@ -336,6 +351,7 @@ impl StatementsWriter<'_> {
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
         self.earliest = earlier(self.earliest, touched_period(s.from, self.grace_days));
+        self.from_span = widened(self.from_span, s.from);
         self.insert_statement.execute(params![
             statement_id,
             self.file_id,
@@ -349,6 +365,7 @@ impl StatementsWriter<'_> {
         self.statement_position += 1;
         for e in &s.entries {
             self.earliest = earlier(self.earliest, touched_period(e.booking_date, self.grace_days));
+            self.booking_span = widened(self.booking_span, e.booking_date);
             self.insert_entry.execute(params![
                 self.next_entry_id,
                 statement_id,
@@ -373,6 +390,32 @@ impl StatementsWriter<'_> {
         let overlaps = overlapping_stored(tx, (self.first_statement_id, self.next_statement_id - 1))?;
         if !overlaps.is_empty() {
             return Ok(Stored::Rejected(overlaps));
+        }
+        if let Some((from_min, from_max)) = self.from_span {
+            let (first_entry, last_entry, booking_min, booking_max) = match self.booking_span {
+                Some((least, greatest)) => (
+                    Some(self.first_entry_id),
+                    Some(self.next_entry_id - 1),
+                    Some(IsoDate::of(least)),
+                    Some(IsoDate::of(greatest)),
+                ),
+                None => (None, None, None, None),
+            };
+            tx.execute(
+                "INSERT INTO file_spans (file_id, first_statement, last_statement, from_min, from_max, \
+                 first_entry, last_entry, booking_min, booking_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    self.file_id,
+                    self.first_statement_id,
+                    self.next_statement_id - 1,
+                    IsoDate::of(from_min),
+                    IsoDate::of(from_max),
+                    first_entry,
+                    last_entry,
+                    booking_min,
+                    booking_max,
+                ],
+            )?;
         }
         Ok(Stored::Ingested { earliest_touched: self.earliest })
     }
