@@ -142,7 +142,6 @@ impl<'t> FileWriter<'t> {
                     next_entry_id: first_entry_id,
                     statement_position: 0,
                     entry_position: 0,
-                    earliest: None,
                     from_span: None,
                     booking_span: None,
                 })
@@ -334,9 +333,9 @@ struct StatementsWriter<'t> {
     next_entry_id: i64,
     statement_position: i64,
     entry_position: i64,
-    earliest: Option<Period>,
     /// The least and greatest first day of its statements, and booking date of its entries:
-    /// with the id ranges, its row of `file_spans`, by which the period's reads find it.
+    /// with the id ranges, its row of `file_spans`, by which the period's reads find it; their
+    /// least is also the day that gives the earliest period the file touches.
     from_span: Option<(NaiveDate, NaiveDate)>,
     booking_span: Option<(NaiveDate, NaiveDate)>,
 }
@@ -350,7 +349,6 @@ impl StatementsWriter<'_> {
     fn put(&mut self, s: &Statement) -> anyhow::Result<()> {
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
-        self.earliest = earlier(self.earliest, touched_period(s.from, self.grace_days));
         self.from_span = widened(self.from_span, s.from);
         self.insert_statement.execute(params![
             statement_id,
@@ -364,7 +362,6 @@ impl StatementsWriter<'_> {
         ])?;
         self.statement_position += 1;
         for e in &s.entries {
-            self.earliest = earlier(self.earliest, touched_period(e.booking_date, self.grace_days));
             self.booking_span = widened(self.booking_span, e.booking_date);
             self.insert_entry.execute(params![
                 self.next_entry_id,
@@ -417,7 +414,9 @@ impl StatementsWriter<'_> {
                 ],
             )?;
         }
-        Ok(Stored::Ingested { earliest_touched: self.earliest })
+        // `touched_period` never decreases with the day, so the least day gives the earliest.
+        let least = [self.from_span, self.booking_span].into_iter().flatten().map(|(least, _)| least).min();
+        Ok(Stored::Ingested { earliest_touched: least.map(|day| touched_period(day, self.grace_days)) })
     }
 }
 
