@@ -450,12 +450,17 @@ fn checkpoint_from_history(
 ) -> anyhow::Result<Checkpoint> {
     let first_text = first.to_string();
     let mut checkpoint = Checkpoint::default();
+    let day_before = first.pred_opt().map(|d| d.to_string()).unwrap_or_default();
+    // The files that began before M (their ids), sorted here: no index orders statements by
+    // account (migration 0009). Only a first period, or one after a month without roster, reads
+    // the history.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {HEAD_COLUMNS} FROM statements WHERE from_date < ?1 AND {} \
+        "SELECT {HEAD_COLUMNS} FROM statements WHERE id BETWEEN ?2 AND ?3 AND from_date < ?1 AND {} \
          ORDER BY account, from_date, file_id, position",
         range.sql("account", "")
     ))?;
-    let mut rows = stmt.query(params![first_text])?;
+    let (low, high) = ids_of_files(conn, Rows::Statements, "", &day_before)?;
+    let mut rows = stmt.query(params![first_text, low, high])?;
     while let Some(r) = rows.next()? {
         let h = head(r)?;
         let opening_cents = to_cents(h.opening);
@@ -480,7 +485,6 @@ fn checkpoint_from_history(
          WHERE e.id BETWEEN ?2 AND ?3 AND e.booking_date < ?1 AND {} GROUP BY e.statement_id",
         range.sql("e.account", "")
     ))?;
-    let day_before = first.pred_opt().map(|d| d.to_string()).unwrap_or_default();
     let (low, high) = ids_of_files(conn, Rows::Entries, "", &day_before)?;
     let mut rows = stmt.query(params![first_text, low, high])?;
     while let Some(r) = rows.next()? {
