@@ -193,6 +193,45 @@ impl ContentHash {
 }
 
 /// A statement of the file that overlaps a stored one of the same account (either backend).
+/// What a statement file's statements span: the least and greatest first day, the last day
+/// covered, the least and greatest account (compared byte by byte, as both databases compare
+/// them). Kept per file in `file_spans`, by which the overlap check finds the stored files a new
+/// one can overlap: a statement lies inside its file's bounds.
+#[derive(Debug, Default)]
+pub struct StatementBounds {
+    pub first_days: Option<(NaiveDate, NaiveDate)>,
+    pub last_day: Option<NaiveDate>,
+    pub accounts: Option<(String, String)>,
+}
+
+impl StatementBounds {
+    pub fn widen(&mut self, account: &str, from: NaiveDate, to: NaiveDate) {
+        self.first_days = Some(
+            self.first_days.map_or((from, from), |(least, greatest)| (least.min(from), greatest.max(from))),
+        );
+        self.last_day = self.last_day.max(Some(to));
+        // The texts are rewritten in place: no allocation per statement.
+        match &mut self.accounts {
+            None => self.accounts = Some((account.to_owned(), account.to_owned())),
+            Some((least, greatest)) => {
+                if account < least.as_str() {
+                    account.clone_into(least);
+                } else if account > greatest.as_str() {
+                    account.clone_into(greatest);
+                }
+            }
+        }
+    }
+
+    /// The first day of the earliest statement, the last day of the latest, the least and the
+    /// greatest account; `None` for a file without statements.
+    pub fn meeting(&self) -> Option<(NaiveDate, NaiveDate, &str, &str)> {
+        let ((from_min, _), to_max, (account_min, account_max)) =
+            (self.first_days?, self.last_day?, self.accounts.as_ref()?);
+        Some((from_min, to_max, account_min, account_max))
+    }
+}
+
 pub fn overlap_problem(
     account: &str,
     from: &dyn Display,
@@ -275,6 +314,19 @@ impl Lotes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_files_bounds_hold_each_of_its_statements() {
+        let day = |d| NaiveDate::from_ymd_opt(2012, 7, d).unwrap();
+        let mut bounds = StatementBounds::default();
+        assert_eq!(bounds.meeting(), None);
+        bounds.widen("0181", day(10), day(12));
+        bounds.widen("0180", day(3), day(4));
+        bounds.widen("0182", day(11), day(11));
+        bounds.widen("01811", day(20), day(31));
+        assert_eq!(bounds.meeting(), Some((day(3), day(31), "0180", "0182")));
+        assert_eq!(bounds.first_days, Some((day(3), day(20))));
+    }
     use crate::domain::{Cci, Dni};
     use rust_decimal::Decimal;
 

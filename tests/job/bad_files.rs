@@ -1,5 +1,7 @@
 //! Every bad file of every format, dropped after the story: quarantined with its reason and a
-//! report beside it, exit status 3, and the database's facts and the outputs unchanged.
+//! report beside it, exit status 3, and the database's facts and the outputs unchanged. So is
+//! every file that is valid alone but conflicts with what the story stored (an overlapping
+//! statement, a lote received again with other content, a reused referencia).
 
 use crate::helpers::{on_both_backends, repo, stderr, Backend, Workspace};
 
@@ -14,14 +16,14 @@ fn expected_reasons(folder: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn check_folder(backend: &Backend, folder: &str) {
+fn check_folder(backend: &Backend, folder: &str, at_least: usize) {
     let ws = Workspace::on(backend);
     ws.drop_into_inbox("tests/data/story/inputs");
     assert_eq!(ws.alcancia(&["run"]).status.code(), Some(0));
     let outputs = ws.outputs();
     let counts = ws.table_counts();
     let cases = expected_reasons(folder);
-    assert!(cases.len() >= 10, "{folder}: too few bad files");
+    assert!(cases.len() >= at_least, "{folder}: too few bad files");
     for (file, reason) in cases {
         let path = repo(folder).join(&file);
         let out = ws.alcancia(&["ingest", path.to_str().unwrap()]);
@@ -43,18 +45,24 @@ fn check_folder(backend: &Backend, folder: &str) {
 
 on_both_backends! {
     fn every_bad_csv_file_is_quarantined_with_its_reason(backend) {
-        check_folder(&backend, "tests/data/csv/bad");
+        check_folder(&backend, "tests/data/csv/bad", 10);
     }
 }
 
 on_both_backends! {
     fn every_bad_xml_file_is_quarantined_with_its_reason(backend) {
-        check_folder(&backend, "tests/data/xml/bad");
+        check_folder(&backend, "tests/data/xml/bad", 10);
     }
 }
 
 on_both_backends! {
     fn every_bad_mt940_file_is_quarantined_with_its_reason(backend) {
-        check_folder(&backend, "tests/data/mt940/bad");
+        check_folder(&backend, "tests/data/mt940/bad", 10);
+    }
+}
+
+on_both_backends! {
+    fn every_file_conflicting_with_what_is_stored_is_quarantined_with_its_reason(backend) {
+        check_folder(&backend, "tests/data/csv/conflicting", 4);
     }
 }

@@ -12,7 +12,7 @@ use crate::formats::stream::Record;
 use crate::formats::{Format, Instruction, Problem, RosterRow, Statement};
 use crate::store::writing::{
     earlier, overlap_problem, record_rows, reused_referencia_problem, touched_period, FileStream, LoteState,
-    Lotes, Message, PENDING_HASH,
+    Lotes, Message, StatementBounds, PENDING_HASH,
 };
 use crate::store::{FileMeta, Stored, StreamedFile};
 use chrono::{Datelike, NaiveDate};
@@ -142,10 +142,8 @@ impl<'t> FileWriter<'t> {
                     next_entry_id: first_entry_id,
                     statement_position: 0,
                     entry_position: 0,
-                    from_span: None,
+                    bounds: StatementBounds::default(),
                     booking_span: None,
-                    to_max: None,
-                    accounts: None,
                 })
             }
             _ => Self::Nothing,
@@ -335,16 +333,12 @@ struct StatementsWriter<'t> {
     next_entry_id: i64,
     statement_position: i64,
     entry_position: i64,
-    /// The least and greatest first day of its statements, and booking date of its entries:
-    /// with the id ranges, its row of `file_spans`, by which the period's reads find it; their
-    /// least is also the day that gives the earliest period the file touches.
-    from_span: Option<(NaiveDate, NaiveDate)>,
+    /// What its statements span, and the least and greatest booking date of its entries: with
+    /// the id ranges, its row of `file_spans`, by which the period's reads find it and the
+    /// overlap check compares files ([`overlapping_stored`]). The least first day and booking
+    /// date also give the earliest period the file touches.
+    bounds: StatementBounds,
     booking_span: Option<(NaiveDate, NaiveDate)>,
-    /// The last day its statements cover, and its least and greatest account: with the first
-    /// days, the bounds the overlap check compares with the stored files' (see
-    /// [`overlapping_stored`]).
-    to_max: Option<NaiveDate>,
-    accounts: Option<(String, String)>,
 }
 
 /// `span` widened to hold `day`.
@@ -356,19 +350,7 @@ impl StatementsWriter<'_> {
     fn put(&mut self, s: &Statement) -> anyhow::Result<()> {
         let statement_id = self.next_statement_id;
         self.next_statement_id += 1;
-        self.from_span = widened(self.from_span, s.from);
-        self.to_max = self.to_max.max(Some(s.to));
-        // The bounds' texts are rewritten in place: no allocation per statement.
-        match &mut self.accounts {
-            None => self.accounts = Some((s.account.clone(), s.account.clone())),
-            Some((least, greatest)) => {
-                if s.account < *least {
-                    least.clone_from(&s.account);
-                } else if s.account > *greatest {
-                    greatest.clone_from(&s.account);
-                }
-            }
-        }
+        self.bounds.widen(&s.account, s.from, s.to);
         self.insert_statement.execute(params![
             statement_id,
             self.file_id,
@@ -403,8 +385,8 @@ impl StatementsWriter<'_> {
     }
 
     fn finish(self, tx: &Transaction<'_>) -> anyhow::Result<Stored> {
-        let (Some((from_min, from_max)), Some(to_max), Some((account_min, account_max))) =
-            (self.from_span, self.to_max, &self.accounts)
+        let (Some((from_min, to_max, account_min, account_max)), Some((_, from_max))) =
+            (self.bounds.meeting(), self.bounds.first_days)
         else {
             // No statement: nothing stored, nothing to check.
             return Ok(Stored::Ingested { earliest_touched: None });
@@ -447,7 +429,8 @@ impl StatementsWriter<'_> {
             ],
         )?;
         // `touched_period` never decreases with the day, so the least day gives the earliest.
-        let least = [self.from_span, self.booking_span].into_iter().flatten().map(|(least, _)| least).min();
+        let least =
+            [self.bounds.first_days, self.booking_span].into_iter().flatten().map(|(least, _)| least).min();
         Ok(Stored::Ingested { earliest_touched: least.map(|day| touched_period(day, self.grace_days)) })
     }
 }
