@@ -495,6 +495,9 @@ macro_rules! meets {
     };
 }
 
+/// Whether any stored file's bounds meet a new file's (see [`meets`]).
+const ANY_FILE_MEETS: &str = concat!("SELECT EXISTS (SELECT 1 FROM file_spans c WHERE ", meets!(), ")");
+
 /// Statements of this file (ids `ids`) that overlap a statement already stored for the same
 /// account, given what the file spans (`bounds`: least first day, last day, least and greatest
 /// account).
@@ -516,14 +519,13 @@ async fn overlapping_stored(
 ) -> anyhow::Result<Vec<Problem>> {
     let (from_min, to_max, account_min, account_max) = bounds;
     let started = std::time::Instant::now();
-    let any: bool =
-        sqlx::query_scalar(concat!("SELECT EXISTS (SELECT 1 FROM file_spans c WHERE ", meets!(), ")"))
-            .bind(from_min)
-            .bind(to_max)
-            .bind(account_min)
-            .bind(account_max)
-            .fetch_one(&mut *conn)
-            .await?;
+    let any: bool = sqlx::query_scalar(ANY_FILE_MEETS)
+        .bind(from_min)
+        .bind(to_max)
+        .bind(account_min)
+        .bind(account_max)
+        .fetch_one(&mut *conn)
+        .await?;
     tracing::debug!(any, ms = started.elapsed().as_millis() as u64, "Overlaps checked.");
     if !any {
         return Ok(Vec::new());
@@ -674,18 +676,14 @@ mod tests {
             .collect();
             assert_eq!(found, plain, "round {round}");
             let (from_min, to_max, account_min, account_max) = meeting;
-            let meets: bool = sqlx::query_scalar(concat!(
-                "SELECT EXISTS (SELECT 1 FROM file_spans c WHERE ",
-                meets!(),
-                ")"
-            ))
-            .bind(from_min)
-            .bind(to_max)
-            .bind(account_min)
-            .bind(account_max)
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+            let meets: bool = sqlx::query_scalar(ANY_FILE_MEETS)
+                .bind(from_min)
+                .bind(to_max)
+                .bind(account_min)
+                .bind(account_max)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
             if !plain.is_empty() {
                 rejected += 1;
             } else if meets {
