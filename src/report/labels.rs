@@ -128,6 +128,9 @@ pub struct Labels {
     pub sheet_summary: &'static str,
     pub sheet_exceptions: &'static str,
     pub sheet_account_months: &'static str,
+    /// The account-month sheet of a period with more account-months than one sheet holds:
+    /// `{n}` is their count, `{max}` a sheet's rows.
+    pub account_months_in_csv: &'static str,
     pub sheet_indicators: &'static str,
     pub sheet_raffle: &'static str,
     pub period: &'static str,
@@ -196,6 +199,9 @@ static ES: Labels = Labels {
     sheet_summary: "Resumen",
     sheet_exceptions: "Excepciones",
     sheet_account_months: "Cuentas-mes",
+    account_months_in_csv: "Este periodo tiene {n} cuentas-mes, más de las {max} filas que caben en una \
+        hoja de Excel. Están todas en account_months.csv, en la misma carpeta que este archivo; \
+        los indicadores de este libro las resumen por programa, grupo, región y distrito.",
     sheet_indicators: "Indicadores",
     sheet_raffle: "Sorteo",
     period: "Periodo",
@@ -257,6 +263,9 @@ static EN: Labels = Labels {
     sheet_summary: "Summary",
     sheet_exceptions: "Exceptions",
     sheet_account_months: "Account-months",
+    account_months_in_csv: "This period has {n} account-months, more than the {max} rows an Excel \
+        sheet holds. They are all in account_months.csv, in the same folder as this file; the \
+        indicators in this workbook sum them up by programme, group, region and district.",
     sheet_indicators: "Indicators",
     sheet_raffle: "Raffle",
     period: "Period",

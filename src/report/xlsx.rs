@@ -22,6 +22,7 @@ struct Formats {
     count: Format,
     rate: Format,
     decimal: Format,
+    note: Format,
 }
 
 impl Formats {
@@ -33,6 +34,7 @@ impl Formats {
             count: Format::new().set_num_format("#,##0"),
             rate: Format::new().set_num_format("0.0%"),
             decimal: Format::new().set_num_format("#,##0.00"),
+            note: Format::new().set_text_wrap(),
         }
     }
 }
@@ -63,8 +65,9 @@ pub fn render(
     let created = ExcelDateTime::from_ymd(year(view.period()), month(view.period()), 1)?;
     workbook.set_properties(&DocProperties::new().set_title(l.title).set_creation_datetime(&created));
     summary(workbook.add_worksheet(), view, language, &f)?;
-    // The long sheets are written row by row to temporary files (constant memory), each over as
-    // many sheets as Excel's row limit needs: none of their rows is left out.
+    // The long sheets are written row by row to temporary files (constant memory). The
+    // exceptions, each a case to act on, go over as many sheets as Excel's row limit needs; the
+    // account-months only when they fit one (`account_month_sheet`).
     for (part, rows) in parts(&view.report.exceptions) {
         exceptions(
             workbook.add_worksheet_with_constant_memory()?,
@@ -75,7 +78,8 @@ pub fn render(
             &f,
         )?;
     }
-    account_month_sheets(&mut workbook, &view.report.account_months, l, &f)?;
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    account_month_sheet(sheet, &view.report.account_months, ROWS_PER_SHEET, l, &f)?;
     indicators(workbook.add_worksheet(), view, l, &f)?;
     if let RaffleStatus::Drawn { winners, .. } = raffle {
         let sheet = workbook.add_worksheet();
@@ -239,24 +243,29 @@ fn exceptions(
     filter(sheet, rows.len(), 9)
 }
 
-/// The account-months over as many sheets as Excel's row limit needs, read from `rows` as they
-/// are written (from a period recomputed in ranges, merged from its sorted runs).
-fn account_month_sheets(
-    workbook: &mut Workbook,
+/// The account-months, on one sheet when they fit one. A period with more (a country of 20
+/// million families) gets a sheet that says so and where they are: its account-months are all
+/// in `account_months.csv`, and twenty sheets of a million rows each are no report a manager can
+/// open (at 20 million women they were a 1.7 GB workbook, and its longest part to write).
+/// `rows_per_sheet`: [`ROWS_PER_SHEET`] (a parameter so that a test can reach it).
+fn account_month_sheet(
+    sheet: &mut Worksheet,
     rows: &AccountMonthRows,
+    rows_per_sheet: usize,
     l: &Labels,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    let mut rows = rows.iter().map_err(unreadable)?.peekable();
-    for part in 1.. {
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        let name = sheet_name(l.sheet_account_months, part);
-        account_months(sheet, &name, rows.by_ref().take(ROWS_PER_SHEET), l, f)?;
-        if rows.peek().is_none() {
-            break;
-        }
+    if rows.len() > rows_per_sheet {
+        sheet.set_name(l.sheet_account_months)?;
+        sheet.set_column_width(0, 120.0)?;
+        let note = l
+            .account_months_in_csv
+            .replace("{n}", &super::format::count(rows.len() as u64))
+            .replace("{max}", &super::format::count(rows_per_sheet as u64));
+        sheet.write_string_with_format(0, 0, note, &f.note)?;
+        return Ok(());
     }
-    Ok(())
+    account_months(sheet, l.sheet_account_months, rows.iter().map_err(unreadable)?, l, f)
 }
 
 /// A row that could not be read back (a damaged temporary run), as the workbook's error.
@@ -386,7 +395,7 @@ mod tests {
     }
 
     /// Every row lands on exactly one sheet, none past the limit: an empty list still gets its
-    /// (empty) sheet, a national month of 20 million account-months gets 20.
+    /// (empty) sheet, 20 million exceptions would get 20.
     #[test]
     fn long_lists_continue_on_further_sheets() {
         assert_eq!(sizes::<()>(&[]), [(1, 0)]);
@@ -410,5 +419,65 @@ mod tests {
                 assert!(sheet_name(name, 20).chars().count() <= 31, "{name}");
             }
         }
+    }
+
+    /// The account-month sheet of `rows` account-months, with sheets of `limit` rows, read back.
+    fn account_month_sheet_of(rows: usize, limit: usize, language: Language) -> Vec<Vec<calamine::Data>> {
+        use crate::savings::AccountMonth;
+        use calamine::Reader as _;
+        let period = Period::parse("2012-07").unwrap();
+        let rows: Vec<AccountMonth> = (0..rows)
+            .map(|i| AccountMonth {
+                period,
+                dni: format!("{:08}", 10_000_000 + i).into(),
+                cuenta: format!("{i:020}").into(),
+                ubigeo: "150101".into(),
+                grupo: crate::domain::Grupo::Piloto,
+                balances: None,
+                cct_credits: Decimal::ZERO,
+                other_credits: Decimal::ZERO,
+                debits: Decimal::ZERO,
+                customer_movements: 0,
+                voluntary_deposits: 0,
+                saver: false,
+            })
+            .collect();
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory().unwrap();
+        account_month_sheet(sheet, &AccountMonthRows::from(rows), limit, language.labels(), &Formats::new())
+            .unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut read: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let name = language.labels().sheet_account_months;
+        assert_eq!(read.sheet_names(), [name]);
+        read.worksheet_range(name).unwrap().rows().map(<[calamine::Data]>::to_vec).collect()
+    }
+
+    /// Account-months that fit one sheet are on it, one row each below the header; one more,
+    /// and the sheet says how many there are and that they are in `account_months.csv`
+    /// (a country of 20 million families), in the report's language.
+    #[test]
+    fn account_months_past_one_sheet_are_named_and_left_to_the_csv() {
+        let fitting = account_month_sheet_of(3, 3, Language::Es);
+        assert_eq!(fitting.len(), 4);
+        assert_eq!(fitting[0][1], calamine::Data::String("DNI".into()));
+        assert_eq!(fitting[3][1], calamine::Data::String("10000002".into()));
+        let over = account_month_sheet_of(4, 3, Language::Es);
+        let text = |cells: &[Vec<calamine::Data>]| match cells {
+            [row] => match row.as_slice() {
+                [calamine::Data::String(text)] => text.clone(),
+                other => panic!("one text cell expected, got {other:?}"),
+            },
+            other => panic!("one row expected, got {other:?}"),
+        };
+        assert_eq!(
+            text(&over),
+            "Este periodo tiene 4 cuentas-mes, más de las 3 filas que caben en una hoja de Excel. \
+             Están todas en account_months.csv, en la misma carpeta que este archivo; los \
+             indicadores de este libro las resumen por programa, grupo, región y distrito."
+        );
+        let over = account_month_sheet_of(2_001, 2_000, Language::En);
+        assert!(text(&over).starts_with("This period has 2,001 account-months, more than the 2,000 rows"));
     }
 }
