@@ -50,7 +50,10 @@ pub async fn roster(pool: &PgPool, p: Period, names: bool) -> anyhow::Result<Vec
            (SELECT id FROM rosters WHERE period = {} ORDER BY version DESC LIMIT 1)",
         date_literal(p.first_day())
     );
-    let mut out = sized_for(pool, &rows).await?;
+    // Sized from the primary key's last entry, not by counting: right after a national roster
+    // is loaded its pages are no longer in the cache, and a count read all 20 million rows from
+    // the disk once more before the read itself (32 s of its 54 s).
+    let mut out = Vec::with_capacity(usize::try_from(roster_size(pool, p).await?).unwrap_or(0));
     let rest = format!("{rows} ORDER BY position");
     copy_out(pool, "roster_rows", if names { WITH_NAMES } else { COLUMNS }, &rest, |f| {
         let names = if names {
@@ -333,6 +336,14 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period, range: &AccountRange) -
         return Ok(checkpoint);
     }
     let first = p.first_day();
+    // A first period has no statement before it: asked through the index by first day (a few
+    // milliseconds), where the query below, planned without statistics right after a national
+    // load, scanned every statement once per account range (2 s each, 21 times at 20 million).
+    let earliest: Option<NaiveDate> =
+        sqlx::query_scalar("SELECT MIN(from_date) FROM statements").fetch_one(pool).await?;
+    if earliest.is_none_or(|day| day >= first) {
+        return early_entries_before(pool, first, range, checkpoint).await;
+    }
     // The last statement of each account starting before the first of M (DISTINCT ON keeps the
     // first row of each account in the given order).
     let sql = format!(
@@ -358,6 +369,17 @@ pub async fn checkpoint_before(pool: &PgPool, p: Period, range: &AccountRange) -
         );
     }
     drop(rows);
+    early_entries_before(pool, first, range, checkpoint).await
+}
+
+/// Adds to `checkpoint` the entries booked before `first`: to the base of an account's statement
+/// in force, or as the early entries of a statement starting on or after `first`.
+async fn early_entries_before(
+    pool: &PgPool,
+    first: NaiveDate,
+    range: &AccountRange,
+    mut checkpoint: Checkpoint,
+) -> anyhow::Result<Checkpoint> {
     let sql = format!(
         "SELECT e.statement_id, s.account, s.from_date, SUM(e.amount_cents)::BIGINT FROM entries e \
          JOIN statements s ON s.id = e.statement_id WHERE e.booking_date < $1 AND {} \
