@@ -104,8 +104,8 @@ impl<S: Store> Job<'_, S> {
         let mut tally = indicators::Tally::of_roster(period, &people);
         self.summary.time("load", started);
         // The results are written as they are computed, in one transaction that commits at
-        // the end (`store::period_save`): each range's matches, checkpoint and account-months
-        // as the range is done, then the period's exceptions and indicators.
+        // the end (`store::period_save`): each range's matches and checkpoint as the range is
+        // done, then the period's exceptions, account-months (by DNI) and indicators.
         let mut save = self.store.begin_period_save(period).await?;
         let mut exceptions = Vec::new();
         let mut runs =
@@ -148,7 +148,6 @@ impl<S: Store> Job<'_, S> {
                 Some(runs) => {
                     let started = std::time::Instant::now();
                     runs.add(&decided.account_months)?;
-                    save.put(ResultPart::AccountMonths(decided.account_months)).await?;
                     self.summary.time("account_months", started);
                 }
                 None => account_months = Some(decided.account_months),
@@ -214,10 +213,9 @@ impl<S: Store> Job<'_, S> {
         self.summary.time("report", started);
         let started = std::time::Instant::now();
         save.put(ResultPart::Exceptions(Arc::clone(&exceptions))).await?;
-        // One range: its account-months are saved now, beside the writing of the outputs.
-        if let AccountMonthRows::InMemory(rows) = account_months {
-            save.put(ResultPart::AccountMonths(rows)).await?;
-        }
+        // The account-months are saved now, beside the writing of the outputs, and in their
+        // key's order: from several ranges, merged from the sorted runs as the outputs are.
+        save.put(ResultPart::AccountMonths(account_months)).await?;
         save.put(ResultPart::Indicators(indicator_rows)).await?;
         save.commit().await?;
         self.summary.time("save", started);

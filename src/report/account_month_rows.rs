@@ -52,7 +52,7 @@ impl AccountMonthRows {
     }
 
     /// The rows in output order; from runs, each read back as the merge reaches it.
-    pub fn iter(&self) -> anyhow::Result<Box<dyn Iterator<Item = RowResult<'_>> + '_>> {
+    pub fn iter(&self) -> anyhow::Result<Box<dyn Iterator<Item = RowResult<'_>> + Send + '_>> {
         Ok(match self {
             Self::InMemory(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
             Self::Runs(runs) => Box::new(runs.merge()?.map(|r| r.map(Cow::Owned))),

@@ -9,9 +9,12 @@
 //! results. At national scale the writing of the matches thus overlaps the building of the
 //! account-months on the second core, and a part's rows are freed once written.
 //!
-//! A period recomputed in account ranges (`store::range`) sends the matches, the checkpoint and
-//! the account-months once per range, as each range is finished; the exceptions and the
-//! indicators, which are the whole period's, once at the end.
+//! A period recomputed in account ranges (`store::range`) sends the matches and the checkpoint
+//! once per range, as each range is finished; the exceptions, the account-months and the
+//! indicators, which are the whole period's, once at the end. The account-months come in the
+//! order of their key (DNI), merged from the ranges' sorted runs: saved range by range, each
+//! range's DNIs landed all over the period's primary key, which at 20 million women cost the
+//! server 3–4.5 s of every range's ~14 (BENCHMARKS.md).
 //!
 //! Nothing is half-written: the writer commits only on [`PeriodSave::commit`], and only when
 //! every part came (the whole-period ones exactly once); a recompute that fails or is dropped
@@ -19,8 +22,8 @@
 
 use crate::indicators::IndicatorRow;
 use crate::reconcile::{DuplicateCredit, ExceptionRow, Match};
+use crate::report::account_month_rows::AccountMonthRows;
 use crate::savings::timeline::Checkpoint;
-use crate::savings::AccountMonth;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -36,7 +39,7 @@ pub enum ResultPart {
     /// The period's exceptions, in output order (shared with the reports being written).
     Exceptions(Arc<Vec<ExceptionRow>>),
     /// The period's account-months, by DNI (shared with the reports being written).
-    AccountMonths(Arc<Vec<AccountMonth>>),
+    AccountMonths(AccountMonthRows),
     Indicators(Vec<IndicatorRow>),
 }
 
@@ -52,10 +55,10 @@ impl ResultPart {
     }
 
     /// Whether the part comes once per account range (a period recomputed in ranges sends the
-    /// matches, the checkpoint and the account-months of each range as it finishes it); the
-    /// exceptions and the indicators are the whole period's and come once.
+    /// matches and the checkpoint of each range as it finishes it); the exceptions, the
+    /// account-months and the indicators are the whole period's and come once.
     fn per_range(&self) -> bool {
-        matches!(self, Self::Reconciliation { .. } | Self::Checkpoint(_) | Self::AccountMonths(_))
+        matches!(self, Self::Reconciliation { .. } | Self::Checkpoint(_))
     }
 }
 
@@ -170,7 +173,7 @@ mod tests {
             ResultPart::Reconciliation { matches: Vec::new(), duplicates: Vec::new() },
             ResultPart::Checkpoint(Checkpoint::default()),
             ResultPart::Exceptions(Arc::default()),
-            ResultPart::AccountMonths(Arc::default()),
+            ResultPart::AccountMonths(AccountMonthRows::default()),
             ResultPart::Indicators(Vec::new()),
         ]
     }
@@ -240,13 +243,13 @@ mod tests {
                 .await
                 .unwrap();
             save.put(ResultPart::Checkpoint(Checkpoint::default())).await.unwrap();
-            save.put(ResultPart::AccountMonths(Arc::default())).await.unwrap();
         }
         save.put(ResultPart::Exceptions(Arc::default())).await.unwrap();
+        save.put(ResultPart::AccountMonths(AccountMonthRows::default())).await.unwrap();
         save.put(ResultPart::Indicators(Vec::new())).await.unwrap();
         save.commit().await.unwrap();
         let log = log.lock().unwrap();
-        assert_eq!(log.len(), 12);
+        assert_eq!(log.len(), 10);
         assert_eq!(log.last(), Some(&"COMMIT"));
     }
 

@@ -6,8 +6,8 @@ use super::copy::copy_in;
 use crate::domain::money::to_cents;
 use crate::domain::Period;
 use crate::reconcile::{DuplicateCredit, ExceptionRow, Match};
+use crate::report::account_month_rows::AccountMonthRows;
 use crate::savings::timeline::Checkpoint;
-use crate::savings::AccountMonth;
 use crate::store::period_save::{ResultPart, SaveParts};
 use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -81,14 +81,15 @@ pub async fn save_period(pool: PgPool, period: Period, mut parts: SaveParts) -> 
 async fn copy_account_months(
     tx: &mut Transaction<'_, Postgres>,
     p: NaiveDate,
-    account_months: &[AccountMonth],
+    account_months: &AccountMonthRows,
 ) -> anyhow::Result<()> {
     copy_in(
         tx,
         "account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, avg_daily_balance, \
          cct_credits_cents, other_credits_cents, debits_cents, customer_movements, voluntary_deposits, saver)",
-        account_months,
+        account_months.iter()?,
         |out, a| {
+            let a = a?;
             let bal = a.balances.as_ref();
             out.field(p)?.field(a.dni.as_str())?.field(a.cuenta.as_str())?.field(a.ubigeo.as_str())?.field(a.grupo.as_str())?;
             out.field(bal.map(|b| to_cents(b.month_end)))?.field(bal.map(|b| to_cents(b.min)))?;

@@ -10,8 +10,8 @@ use crate::formats::EntryKind;
 use crate::reconcile::Ledger;
 use crate::reconcile::{DuplicateCredit, ExceptionRow, Match};
 use crate::records::{EntryRec, InstructionRec, MemberNames, RosterMember, Seq, StatementHead, Text};
+use crate::report::account_month_rows::AccountMonthRows;
 use crate::savings::timeline::{AccountCheckpoint, Checkpoint, EarlyEntries};
-use crate::savings::AccountMonth;
 use crate::store::period_save::{ResultPart, SaveParts};
 use crate::store::range::AccountRange;
 use crate::store::rows::schema_date as date;
@@ -653,14 +653,15 @@ fn save_exceptions(
 fn save_account_months(
     tx: &rusqlite::Transaction<'_>,
     p: &str,
-    account_months: &[AccountMonth],
+    account_months: &AccountMonthRows,
 ) -> anyhow::Result<()> {
     let mut insert = tx.prepare(
         "INSERT INTO account_months (period, dni, cuenta, ubigeo, grupo, month_end_cents, min_cents, \
          avg_daily_balance, cct_credits_cents, other_credits_cents, debits_cents, customer_movements, \
          voluntary_deposits, saver) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
-    for a in account_months {
+    for a in account_months.iter()? {
+        let a = a?;
         let bal = a.balances.as_ref();
         insert.execute(params![
             p,
