@@ -16,7 +16,7 @@ use crate::savings::{self, AccountMonth, SaverRule};
 use crate::store::period_save::{PeriodSave, ResultPart};
 use crate::store::range::AccountRange;
 use crate::store::spill::RangeSpill;
-use crate::store::{PeriodFacts, PeriodReport, RangeFacts, Store, StoredIndicator};
+use crate::store::{DistrictFirstRow, PeriodFacts, PeriodReport, RangeFacts, Store, StoredIndicator};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -165,6 +165,7 @@ impl<S: Store> Job<'_, S> {
         };
         let indicator_rows = tally.rows();
         let women = roster.len();
+        let district_rows = DistrictFirstRow::of_roster(&roster);
         // What is left to do needs only the results: the facts go before the writing.
         drop((ledger, people, by_account));
         drop(roster);
@@ -173,7 +174,7 @@ impl<S: Store> Job<'_, S> {
         // temporary names, and put in place once the results are committed.
         let started = std::time::Instant::now();
         let exceptions = Arc::new(exceptions);
-        let (mut indicators, districts) = self.store.report_context(period).await?;
+        let (mut indicators, districts) = self.store.report_context(period, &district_rows).await?;
         indicators.extend(indicator_rows.iter().map(StoredIndicator::of));
         let report = PeriodReport {
             period,

@@ -135,6 +135,93 @@ pub struct StoredIndicator {
     pub value: String,
 }
 
+/// Where a district's first row is in a roster: its position (a roster's rows are numbered
+/// from 0 in file order, and read back in that order) and its ubigeo. The districts' names are
+/// read from these rows by key, instead of searching the whole roster for them (14–20 s for
+/// a 20-million-row roster on PostgreSQL; BENCHMARKS.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistrictFirstRow {
+    pub position: i64,
+    pub ubigeo: String,
+}
+
+impl DistrictFirstRow {
+    /// Each district's first row in `roster` (rows in position order from 0), by ubigeo.
+    pub fn of_roster(roster: &[RosterMember]) -> Vec<Self> {
+        let mut firsts: crate::records::HashMap<&str, i64> = crate::records::HashMap::default();
+        for (position, member) in (0i64..).zip(roster) {
+            firsts.entry(member.ubigeo.as_str()).or_insert(position);
+        }
+        let mut rows: Vec<Self> = firsts
+            .into_iter()
+            .map(|(ubigeo, position)| Self { position, ubigeo: ubigeo.to_owned() })
+            .collect();
+        rows.sort_unstable_by(|a, b| a.ubigeo.cmp(&b.ubigeo));
+        rows
+    }
+
+    /// Whether `districts` (by ubigeo) are exactly these rows' districts.
+    pub fn match_districts(rows: &[Self], districts: &[DistrictInfo]) -> bool {
+        rows.len() == districts.len() && rows.iter().zip(districts).all(|(r, d)| r.ubigeo == d.ubigeo)
+    }
+}
+
+#[cfg(test)]
+mod district_tests {
+    use super::*;
+    use crate::domain::{Dni, Estado, Grupo, Ubigeo};
+
+    fn member(ubigeo: &str) -> RosterMember {
+        RosterMember {
+            dni: Dni::parse("12345678").unwrap(),
+            names: None,
+            ubigeo: Ubigeo::parse(ubigeo).unwrap(),
+            grupo: Grupo::Piloto,
+            estado: Estado::parse("ACTIVO").unwrap(),
+            cuenta: "00000000000000000001".into(),
+            monto: rust_decimal::Decimal::ONE_HUNDRED,
+        }
+    }
+
+    fn first(position: i64, ubigeo: &str) -> DistrictFirstRow {
+        DistrictFirstRow { position, ubigeo: ubigeo.to_owned() }
+    }
+
+    fn district(ubigeo: &str) -> DistrictInfo {
+        DistrictInfo {
+            ubigeo: ubigeo.to_owned(),
+            departamento: String::new(),
+            provincia: String::new(),
+            distrito: String::new(),
+            grupo: String::new(),
+        }
+    }
+
+    /// Each district's first row is where it first appears in the roster; by ubigeo.
+    #[test]
+    fn each_district_is_found_at_its_first_roster_row() {
+        let roster: Vec<RosterMember> =
+            ["080803", "030213", "080803", "150101", "030213"].into_iter().map(member).collect();
+        assert_eq!(
+            DistrictFirstRow::of_roster(&roster),
+            [first(1, "030213"), first(0, "080803"), first(3, "150101")]
+        );
+        assert_eq!(DistrictFirstRow::of_roster(&[]), []);
+    }
+
+    /// The districts read by those rows' keys are taken only when they are exactly the
+    /// expected ones, in ubigeo order.
+    #[test]
+    fn the_districts_read_must_be_the_expected_ones() {
+        let expected = [first(1, "030213"), first(0, "080803")];
+        assert!(DistrictFirstRow::match_districts(&expected, &[district("030213"), district("080803")]));
+        assert!(!DistrictFirstRow::match_districts(&expected, &[district("030213")]));
+        assert!(!DistrictFirstRow::match_districts(&expected, &[district("030213"), district("150101")]));
+        assert!(!DistrictFirstRow::match_districts(&expected, &[]));
+        assert!(DistrictFirstRow::match_districts(&[], &[]));
+    }
+}
+
 /// A district of a period's roster, with its names and group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DistrictInfo {
@@ -321,10 +408,14 @@ pub trait Store {
         period: Period,
         account_months: InOrder,
     ) -> anyhow::Result<Option<PeriodReport>>;
-    /// The small parts of [`PeriodReport`]: the indicators through `period` and its districts.
+    /// The small parts of [`PeriodReport`]: the indicators through `period` and its districts,
+    /// whose names are those of each district's first row in the latest roster: `first_rows`
+    /// gives their positions and ubigeos, as the recompute found them in the roster it holds
+    /// (see [`DistrictFirstRow`]).
     async fn report_context(
         &self,
         period: Period,
+        first_rows: &[DistrictFirstRow],
     ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)>;
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;

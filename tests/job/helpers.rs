@@ -247,6 +247,23 @@ impl Workspace {
         self.column(sql)
     }
 
+    /// Runs one statement that returns nothing, on whichever backend (to set up a case the job
+    /// never writes itself).
+    pub fn execute(&self, sql: &str) {
+        block_on(async {
+            if let Some(pg) = &self.pg {
+                let pool = pg.pool().await;
+                sqlx::query(sql).execute(&pool).await.expect("execute");
+                pool.close().await;
+                return;
+            }
+            let db = self.path("db/alcancia.db");
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("db");
+            sqlx::query(sql).execute(&pool).await.expect("execute");
+            pool.close().await;
+        })
+    }
+
     /// The values of a one-column `SELECT`, in its order, on whichever backend.
     fn column<T>(&self, sql: &str) -> Vec<T>
     where

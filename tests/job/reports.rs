@@ -2,7 +2,7 @@
 //! the HTML's structure and numbers (not pixels) and the spreadsheet's values and cell types,
 //! read back with calamine.
 
-use crate::helpers::{repo, stderr, Workspace};
+use crate::helpers::{on_both_backends, repo, stderr, Workspace};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
 /// The page's text without tags, whitespace collapsed: what a reader sees, in order.
@@ -114,6 +114,35 @@ fn the_report_command_rewrites_both_files_from_the_store_and_speaks_english() {
     let out = ws.alcancia(&["report", "--period", "2012-09"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no stored results"), "{}", stderr(&out));
+}
+
+/// The warning of a recompute that did not find the districts' first rows where it looked.
+const DISTRICTS_NOT_WHERE_FOUND: &str =
+    "The districts' first roster rows were not where the recompute found them";
+
+on_both_backends! {
+    /// The districts' names in the reports are those of each district's first roster row, read
+    /// by its position in the roster the recompute holds. Stored positions that do not number
+    /// the rows from 0 (the job never writes them so) are noticed, and the names are then read
+    /// from the whole roster: the same reports, and a warning.
+    fn districts_are_named_from_their_first_roster_rows(backend) {
+        let ws = Workspace::on(&backend);
+        ws.drop_into_inbox("tests/data/story/inputs");
+        let out = ws.alcancia(&["run"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(!stderr(&out).contains(DISTRICTS_NOT_WHERE_FOUND), "{}", stderr(&out));
+        let reports = || {
+            ["reporte.html", "reporte.xlsx"].map(|name| std::fs::read(ws.path(&format!("out/2012-07/{name}"))).unwrap())
+        };
+        let before = reports();
+        let html = String::from_utf8(before[0].clone()).unwrap();
+        assert!(html.contains("San Jeronimo") && html.contains("Coporaque"), "district names in the page");
+        ws.execute("UPDATE roster_rows SET position = position + 1000");
+        let out = ws.alcancia(&["reconcile", "--period", "2012-07"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains(DISTRICTS_NOT_WHERE_FOUND), "{}", stderr(&out));
+        assert!(reports() == before, "the reports changed");
+    }
 }
 
 fn rows(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>, sheet: &str) -> Vec<Vec<Data>> {

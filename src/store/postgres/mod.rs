@@ -16,8 +16,8 @@ mod write;
 
 use super::writing::{record_rows, FileStream, Message};
 use super::{
-    DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, Stored,
-    StoredIndicator, StreamedFile,
+    DistrictFirstRow, DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store,
+    Stored, StoredIndicator, StreamedFile,
 };
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
@@ -467,8 +467,12 @@ impl Store for PgStore {
         report::period_report(&self.pool, period, account_months).await
     }
 
-    async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
-        report::report_context(&self.pool, p).await
+    async fn report_context(
+        &self,
+        p: Period,
+        first_rows: &[DistrictFirstRow],
+    ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
+        report::report_context(&self.pool, p, first_rows).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -5,7 +5,7 @@ use crate::domain::Period;
 use crate::reconcile::ExceptionRow;
 use crate::report::account_month_rows::{AccountMonthRows, InOrder};
 use crate::savings::AccountMonth;
-use crate::store::{rows, DistrictInfo, PeriodReport, StoredIndicator};
+use crate::store::{rows, DistrictFirstRow, DistrictInfo, PeriodReport, StoredIndicator};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
@@ -37,8 +37,46 @@ pub(super) async fn period_report(
 pub(super) async fn report_context(
     pool: &PgPool,
     period: Period,
+    first_rows: &[DistrictFirstRow],
 ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
-    Ok((indicators_through(pool, period.previous()).await?, districts(pool, period).await?))
+    Ok((indicators_through(pool, period.previous()).await?, districts_at(pool, period, first_rows).await?))
+}
+
+/// The districts' names and groups read from their first rows by key; when those rows are not
+/// the districts they should be (a roster whose positions do not number its rows from 0: never
+/// written so), from the whole roster.
+async fn districts_at(
+    pool: &PgPool,
+    period: Period,
+    first_rows: &[DistrictFirstRow],
+) -> anyhow::Result<Vec<DistrictInfo>> {
+    let positions: Vec<i64> = first_rows.iter().map(|r| r.position).collect();
+    let rows = sqlx::query(
+        "SELECT ubigeo::text AS ubigeo, departamento, provincia, distrito, grupo FROM roster_rows \
+         WHERE roster_id = (SELECT id FROM rosters WHERE period = $1 ORDER BY version DESC LIMIT 1) \
+           AND position = ANY($2) \
+         ORDER BY ubigeo",
+    )
+    .bind(period.first_day())
+    .bind(&positions)
+    .fetch_all(pool)
+    .await?;
+    let found: Vec<DistrictInfo> = rows.iter().map(district_of_row).collect();
+    if DistrictFirstRow::match_districts(first_rows, &found) {
+        return Ok(found);
+    }
+    tracing::warn!(%period, "The districts' first roster rows were not where the recompute found them: read from the whole roster.");
+    districts(pool, period).await
+}
+
+fn district_of_row(r: &sqlx::postgres::PgRow) -> DistrictInfo {
+    DistrictInfo {
+        ubigeo: r.get("ubigeo"),
+        departamento: r.get("departamento"),
+        provincia: r.get("provincia"),
+        distrito: r.get("distrito"),
+        grupo: r.get("grupo"),
+    }
 }
 
 async fn exceptions(pool: &PgPool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {
@@ -147,14 +185,5 @@ async fn districts(pool: &PgPool, period: Period) -> anyhow::Result<Vec<District
     .bind(period.first_day())
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DistrictInfo {
-            ubigeo: r.get("ubigeo"),
-            departamento: r.get("departamento"),
-            provincia: r.get("provincia"),
-            distrito: r.get("distrito"),
-            grupo: r.get("grupo"),
-        })
-        .collect())
+    Ok(rows.iter().map(district_of_row).collect())
 }

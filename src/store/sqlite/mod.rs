@@ -7,8 +7,8 @@ mod write;
 
 use super::writing::FileStream;
 use super::{
-    DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store, StoredIndicator,
-    StreamedFile,
+    DistrictFirstRow, DistrictInfo, FileMeta, KnownFile, PeriodReport, RemoteFileKey, RunSummary, Store,
+    StoredIndicator, StreamedFile,
 };
 use crate::domain::Period;
 use crate::domain::RafflePeriod;
@@ -389,8 +389,12 @@ impl Store for SqliteStore {
         report::period_report(&self.pool, p, account_months).await
     }
 
-    async fn report_context(&self, p: Period) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
-        report::report_context(&self.pool, p).await
+    async fn report_context(
+        &self,
+        p: Period,
+        first_rows: &[DistrictFirstRow],
+    ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
+        report::report_context(&self.pool, p, first_rows).await
     }
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64> {

@@ -6,7 +6,7 @@ use crate::domain::Period;
 use crate::reconcile::ExceptionRow;
 use crate::report::account_month_rows::{AccountMonthRows, InOrder};
 use crate::savings::AccountMonth;
-use crate::store::{rows, DistrictInfo, PeriodReport, StoredIndicator};
+use crate::store::{rows, DistrictFirstRow, DistrictInfo, PeriodReport, StoredIndicator};
 use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
@@ -38,8 +38,46 @@ pub(super) async fn period_report(
 pub(super) async fn report_context(
     pool: &SqlitePool,
     period: Period,
+    first_rows: &[DistrictFirstRow],
 ) -> anyhow::Result<(Vec<StoredIndicator>, Vec<DistrictInfo>)> {
-    Ok((indicators_through(pool, period.previous()).await?, districts(pool, period).await?))
+    Ok((indicators_through(pool, period.previous()).await?, districts_at(pool, period, first_rows).await?))
+}
+
+/// The districts' names and groups read from their first rows by key; when those rows are not
+/// the districts they should be (a roster whose positions do not number its rows from 0: never
+/// written so), from the whole roster.
+async fn districts_at(
+    pool: &SqlitePool,
+    period: Period,
+    first_rows: &[DistrictFirstRow],
+) -> anyhow::Result<Vec<DistrictInfo>> {
+    let positions = serde_json::to_string(&first_rows.iter().map(|r| r.position).collect::<Vec<_>>())?;
+    let rows = sqlx::query(
+        "SELECT ubigeo, departamento, provincia, distrito, grupo FROM roster_rows \
+         WHERE roster_id = (SELECT id FROM rosters WHERE period = ? ORDER BY version DESC LIMIT 1) \
+           AND position IN (SELECT value FROM json_each(?)) \
+         ORDER BY ubigeo",
+    )
+    .bind(period.to_string())
+    .bind(positions)
+    .fetch_all(pool)
+    .await?;
+    let found: Vec<DistrictInfo> = rows.iter().map(district_of_row).collect();
+    if DistrictFirstRow::match_districts(first_rows, &found) {
+        return Ok(found);
+    }
+    tracing::warn!(%period, "The districts' first roster rows were not where the recompute found them: read from the whole roster.");
+    districts(pool, period).await
+}
+
+fn district_of_row(r: &sqlx::sqlite::SqliteRow) -> DistrictInfo {
+    DistrictInfo {
+        ubigeo: r.get("ubigeo"),
+        departamento: r.get("departamento"),
+        provincia: r.get("provincia"),
+        distrito: r.get("distrito"),
+        grupo: r.get("grupo"),
+    }
 }
 
 async fn exceptions(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<ExceptionRow>> {
@@ -144,14 +182,5 @@ async fn districts(pool: &SqlitePool, period: Period) -> anyhow::Result<Vec<Dist
     .bind(period.to_string())
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DistrictInfo {
-            ubigeo: r.get("ubigeo"),
-            departamento: r.get("departamento"),
-            provincia: r.get("provincia"),
-            distrito: r.get("distrito"),
-            grupo: r.get("grupo"),
-        })
-        .collect())
+    Ok(rows.iter().map(district_of_row).collect())
 }
