@@ -149,8 +149,15 @@ impl DistrictFirstRow {
     /// Each district's first row in `roster` (rows in position order from 0), by ubigeo.
     pub fn of_roster(roster: &[RosterMember]) -> Vec<Self> {
         let mut firsts: crate::records::HashMap<&str, i64> = crate::records::HashMap::default();
+        let mut previous: Option<&str> = None;
         for (position, member) in (0i64..).zip(roster) {
-            firsts.entry(member.ubigeo.as_str()).or_insert(position);
+            let ubigeo = member.ubigeo.as_str();
+            // Rosters list a district's women together: one comparison instead of a lookup for
+            // most of 20 million rows.
+            if previous != Some(ubigeo) {
+                firsts.entry(ubigeo).or_insert(position);
+                previous = Some(ubigeo);
+            }
         }
         let mut rows: Vec<Self> = firsts
             .into_iter()
