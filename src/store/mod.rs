@@ -167,9 +167,15 @@ impl DistrictFirstRow {
         rows
     }
 
-    /// Whether `districts` (by ubigeo) are exactly these rows' districts.
-    pub fn match_districts(rows: &[Self], districts: &[DistrictInfo]) -> bool {
-        rows.len() == districts.len() && rows.iter().zip(districts).all(|(r, d)| r.ubigeo == d.ubigeo)
+    /// `found`, the districts read at `rows`' positions, when they are exactly these rows'
+    /// districts (by ubigeo, in order). Otherwise `None`, with a warning: the positions were
+    /// not where the recompute found them, and the caller reads the whole roster instead.
+    pub fn confirmed(rows: &[Self], found: Vec<DistrictInfo>, period: Period) -> Option<Vec<DistrictInfo>> {
+        if rows.len() == found.len() && rows.iter().zip(&found).all(|(r, d)| r.ubigeo == d.ubigeo) {
+            return Some(found);
+        }
+        tracing::warn!(%period, "The districts' first roster rows were not where the recompute found them: read from the whole roster.");
+        None
     }
 }
 
@@ -220,12 +226,18 @@ mod district_tests {
     /// expected ones, in ubigeo order.
     #[test]
     fn the_districts_read_must_be_the_expected_ones() {
+        let july = Period::parse("2012-07").unwrap();
         let expected = [first(1, "030213"), first(0, "080803")];
-        assert!(DistrictFirstRow::match_districts(&expected, &[district("030213"), district("080803")]));
-        assert!(!DistrictFirstRow::match_districts(&expected, &[district("030213")]));
-        assert!(!DistrictFirstRow::match_districts(&expected, &[district("030213"), district("150101")]));
-        assert!(!DistrictFirstRow::match_districts(&expected, &[]));
-        assert!(DistrictFirstRow::match_districts(&[], &[]));
+        let confirmed = |found: &[&str]| {
+            DistrictFirstRow::confirmed(&expected, found.iter().map(|u| district(u)).collect(), july)
+                .map(|d| d.len())
+        };
+        assert_eq!(confirmed(&["030213", "080803"]), Some(2));
+        assert_eq!(confirmed(&["030213"]), None);
+        assert_eq!(confirmed(&["030213", "150101"]), None);
+        assert_eq!(confirmed(&["080803", "030213"]), None);
+        assert_eq!(confirmed(&[]), None);
+        assert_eq!(DistrictFirstRow::confirmed(&[], Vec::new(), july), Some(Vec::new()));
     }
 }
 

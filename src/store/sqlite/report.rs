@@ -62,12 +62,10 @@ async fn districts_at(
     .bind(positions)
     .fetch_all(pool)
     .await?;
-    let found: Vec<DistrictInfo> = rows.iter().map(district_of_row).collect();
-    if DistrictFirstRow::match_districts(first_rows, &found) {
-        return Ok(found);
+    match DistrictFirstRow::confirmed(first_rows, rows.iter().map(district_of_row).collect(), period) {
+        Some(found) => Ok(found),
+        None => districts(pool, period).await,
     }
-    tracing::warn!(%period, "The districts' first roster rows were not where the recompute found them: read from the whole roster.");
-    districts(pool, period).await
 }
 
 fn district_of_row(r: &sqlx::sqlite::SqliteRow) -> DistrictInfo {
