@@ -179,68 +179,6 @@ impl DistrictFirstRow {
     }
 }
 
-#[cfg(test)]
-mod district_tests {
-    use super::*;
-    use crate::domain::{Dni, Estado, Grupo, Ubigeo};
-
-    fn member(ubigeo: &str) -> RosterMember {
-        RosterMember {
-            dni: Dni::parse("12345678").unwrap(),
-            names: None,
-            ubigeo: Ubigeo::parse(ubigeo).unwrap(),
-            grupo: Grupo::Piloto,
-            estado: Estado::parse("ACTIVO").unwrap(),
-            cuenta: "00000000000000000001".into(),
-            monto: rust_decimal::Decimal::ONE_HUNDRED,
-        }
-    }
-
-    fn first(position: i64, ubigeo: &str) -> DistrictFirstRow {
-        DistrictFirstRow { position, ubigeo: ubigeo.to_owned() }
-    }
-
-    fn district(ubigeo: &str) -> DistrictInfo {
-        DistrictInfo {
-            ubigeo: ubigeo.to_owned(),
-            departamento: String::new(),
-            provincia: String::new(),
-            distrito: String::new(),
-            grupo: String::new(),
-        }
-    }
-
-    /// Each district's first row is where it first appears in the roster; by ubigeo.
-    #[test]
-    fn each_district_is_found_at_its_first_roster_row() {
-        let roster: Vec<RosterMember> =
-            ["080803", "030213", "080803", "150101", "030213"].into_iter().map(member).collect();
-        assert_eq!(
-            DistrictFirstRow::of_roster(&roster),
-            [first(1, "030213"), first(0, "080803"), first(3, "150101")]
-        );
-        assert_eq!(DistrictFirstRow::of_roster(&[]), []);
-    }
-
-    /// The districts read by those rows' keys are taken only when they are exactly the
-    /// expected ones, in ubigeo order.
-    #[test]
-    fn the_districts_read_must_be_the_expected_ones() {
-        let july = Period::parse("2012-07").unwrap();
-        let expected = [first(1, "030213"), first(0, "080803")];
-        let confirmed = |found: &[&str]| {
-            DistrictFirstRow::confirmed(&expected, found.iter().map(|u| district(u)).collect(), july)
-                .map(|d| d.len())
-        };
-        assert_eq!(confirmed(&["030213", "080803"]), Some(2));
-        assert_eq!(confirmed(&["030213"]), None);
-        assert_eq!(confirmed(&["030213", "150101"]), None);
-        assert_eq!(confirmed(&["080803", "030213"]), None);
-        assert_eq!(confirmed(&[]), None);
-        assert_eq!(DistrictFirstRow::confirmed(&[], Vec::new(), july), Some(Vec::new()));
-    }
-}
-
 /// A district of a period's roster, with its names and group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DistrictInfo {
@@ -439,4 +377,66 @@ pub trait Store {
 
     async fn begin_run(&self, command: &str, started_at: &str) -> anyhow::Result<i64>;
     async fn finish_run(&self, run_id: i64, finished_at: &str, summary: &RunSummary) -> anyhow::Result<()>;
+}
+
+#[cfg(test)]
+mod district_tests {
+    use super::*;
+    use crate::domain::{Dni, Estado, Grupo, Ubigeo};
+
+    fn member(ubigeo: &str) -> RosterMember {
+        RosterMember {
+            dni: Dni::parse("12345678").unwrap(),
+            names: None,
+            ubigeo: Ubigeo::parse(ubigeo).unwrap(),
+            grupo: Grupo::Piloto,
+            estado: Estado::parse("ACTIVO").unwrap(),
+            cuenta: "00000000000000000001".into(),
+            monto: rust_decimal::Decimal::ONE_HUNDRED,
+        }
+    }
+
+    fn first(position: i64, ubigeo: &str) -> DistrictFirstRow {
+        DistrictFirstRow { position, ubigeo: ubigeo.to_owned() }
+    }
+
+    fn district(ubigeo: &str) -> DistrictInfo {
+        DistrictInfo {
+            ubigeo: ubigeo.to_owned(),
+            departamento: String::new(),
+            provincia: String::new(),
+            distrito: String::new(),
+            grupo: String::new(),
+        }
+    }
+
+    /// Each district's first row is where it first appears in the roster; by ubigeo.
+    #[test]
+    fn each_district_is_found_at_its_first_roster_row() {
+        let roster: Vec<RosterMember> =
+            ["080803", "030213", "080803", "150101", "030213"].into_iter().map(member).collect();
+        assert_eq!(
+            DistrictFirstRow::of_roster(&roster),
+            [first(1, "030213"), first(0, "080803"), first(3, "150101")]
+        );
+        assert_eq!(DistrictFirstRow::of_roster(&[]), []);
+    }
+
+    /// The districts read by those rows' keys are taken only when they are exactly the
+    /// expected ones, in ubigeo order.
+    #[test]
+    fn the_districts_read_must_be_the_expected_ones() {
+        let july = Period::parse("2012-07").unwrap();
+        let expected = [first(1, "030213"), first(0, "080803")];
+        let confirmed = |found: &[&str]| {
+            DistrictFirstRow::confirmed(&expected, found.iter().map(|u| district(u)).collect(), july)
+                .map(|d| d.len())
+        };
+        assert_eq!(confirmed(&["030213", "080803"]), Some(2));
+        assert_eq!(confirmed(&["030213"]), None);
+        assert_eq!(confirmed(&["030213", "150101"]), None);
+        assert_eq!(confirmed(&["080803", "030213"]), None);
+        assert_eq!(confirmed(&[]), None);
+        assert_eq!(DistrictFirstRow::confirmed(&[], Vec::new(), july), Some(Vec::new()));
+    }
 }
